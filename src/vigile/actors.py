@@ -1,0 +1,120 @@
+"""Stage 5c — actors and sources: canonical names from alias tables.
+
+Actors are who carried an event out; sources are who the article attributes
+the claim to. Both come from data (``actors.yaml``, ``sources.yaml``) with
+per-country aliases, because "le régime" means the Syrian army only in a
+Syrian story. An alias inside an attribution clause ("selon l'OSDH", "a
+affirmé à l'AFP") is a source, not an actor; an actor named as the target
+("contre des positions de l'EI") is not the one who acted.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+from vigile.resources import load_yaml
+
+_TARGET_BEFORE = re.compile(
+    r"(contre|visant|vis(é|ée|és|ées)|cible|positions? (de|d.|du)|membres? (de|d.|du)|"
+    r"aux mains (de|d.|du)|face (à|aux?)|fief (de|d.|du)|bastion (de|d.|du)|détenu par|tenue? par|"
+    r"siège (de|d.|du)|combattants? (de|d.|du)|présence (de|d.|du)|menace (de|d.|du)|pertes? (de|d.|du))\s*(la |l.|les )?$",
+    re.IGNORECASE,
+)
+#: How far after an attribution frame its named source may stand; the
+#: clause also ends at punctuation or a "que" (what follows is the claim).
+_FRAME_REACH = 90
+_CLAUSE_END = re.compile(r"[,;.:«»\"“”()]|\bque\b|\bqu'")
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    pattern: re.Pattern[str]
+    countries: frozenset[str]
+
+
+@dataclass(frozen=True)
+class NameMention:
+    name: str
+    start: int
+    end: int
+
+
+def _compile(entries: list[dict]) -> tuple[Alias, ...]:
+    out = []
+    for entry in entries:
+        countries = frozenset(entry.get("countries") or ())
+        for p in entry.get("cs") or ():
+            out.append(Alias(entry["name"], re.compile(p), countries))
+        for p in entry.get("i") or ():
+            out.append(Alias(entry["name"], re.compile(p, re.IGNORECASE), countries))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _actor_aliases(lang: str) -> tuple[Alias, ...]:
+    return _compile(load_yaml(lang, "actors.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _sources(lang: str) -> tuple[re.Pattern[str], tuple[Alias, ...]]:
+    data = load_yaml(lang, "sources.yaml")
+    frames = re.compile("|".join(f"(?:{p})" for p in data["frames"]), re.IGNORECASE)
+    return frames, _compile(data["aliases"])
+
+
+def _mentions(text: str, aliases: Sequence[Alias], countries: Sequence[str]) -> list[NameMention]:
+    """Non-overlapping alias matches, first alias in table order winning a span."""
+    found: list[NameMention] = []
+    for alias in aliases:
+        if alias.countries and not alias.countries.intersection(countries[:1]):
+            continue
+        for m in alias.pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            if any(f.start < m.end() and m.start() < f.end for f in found):
+                continue
+            found.append(NameMention(alias.name, m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def attribution_spans(sentence: str, lang: str = "fr") -> list[tuple[int, int]]:
+    """Spans of a sentence that hold attributions ("selon l'OSDH", "a indiqué X")."""
+    frames, _ = _sources(lang)
+    spans = []
+    for m in frames.finditer(sentence):
+        limit = min(len(sentence), m.end() + _FRAME_REACH)
+        stop = _CLAUSE_END.search(sentence, m.end(), limit)
+        spans.append((m.start(), stop.start() if stop else limit))
+    return spans
+
+
+def find_sources(sentence: str, countries: Sequence[str], lang: str = "fr") -> list[str]:
+    """Canonical sources named in the sentence's attribution clauses, in order."""
+    _, aliases = _sources(lang)
+    spans = attribution_spans(sentence, lang)
+    if not spans:
+        return []
+    names: list[str] = []
+    for mention in _mentions(sentence, aliases, countries):
+        near = any(a <= mention.start < b for a, b in spans)
+        # "X a indiqué": a source right before its verb
+        before = any(0 <= a - mention.end <= 40 for a, _ in spans)
+        if (near or before) and mention.name not in names:
+            names.append(mention.name)
+    return names
+
+
+def find_actors(sentence: str, countries: Sequence[str], lang: str = "fr") -> list[NameMention]:
+    """Actor mentions that are not sources and not targets, in order."""
+    spans = attribution_spans(sentence, lang)
+    out = []
+    for mention in _mentions(sentence, _actor_aliases(lang), countries):
+        if any(a <= mention.start < b for a, b in spans):
+            continue  # named as who says it, not who did it
+        if _TARGET_BEFORE.search(sentence[max(0, mention.start - 30):mention.start]):
+            continue
+        out.append(mention)
+    return out

@@ -1,0 +1,70 @@
+"""Ordering the candidates of one surface form, and refusing weak ones.
+
+The order encodes how a French news text names places:
+
+1. a curated overlay entry (a human decided) whose country fits the article;
+2. a country (country names are rarely anything else in the news);
+3. a GeoNames place in one of the article's countries, most salient first;
+4. a curated entry from another country;
+5. any other GeoNames place.
+
+Within a tier the bigger place wins, except that a region never outranks the
+city of the same name in it ("Idleb" is the city; "province d'Idleb" the
+region), and a kind asked for by a generic head ("province de") comes first.
+A tiny namesake in the article's country does not beat a world city
+("Moscou" in a Syrian article is still Moscow).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .place import Candidate
+
+#: An in-context place this small loses to an out-of-context one of BIG_CITY people.
+SMALL_PLACE = 10_000
+BIG_CITY = 1_000_000
+#: An out-of-context, ambiguous GeoNames hit smaller than this is refused.
+MIN_AMBIGUOUS_POPULATION = 5_000
+
+
+def _effective_population(c: Candidate, cities: Sequence[Candidate]) -> int:
+    """A region ranks just below the biggest city of its own that shares the key."""
+    if c.place.kind != "region":
+        return c.place.population
+    own = [x.place.population for x in cities
+           if x.place.country == c.place.country and x.admin1 == c.admin1]
+    return min(c.place.population, max(own) - 1) if own else c.place.population
+
+
+def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
+         prefer: str | None = None) -> list[Candidate]:
+    """Best first; see the module docstring for the order."""
+    context = {iso: i for i, iso in reversed(list(enumerate(countries)))}
+    world_city = any(not c.curated and c.place.country not in context
+                     and c.place.population >= BIG_CITY for c in candidates)
+    cities = [c for c in candidates if c.place.kind == "city" and not c.curated]
+
+    def tier(c: Candidate) -> int:
+        in_context = not context or c.place.country in context
+        if c.curated:
+            return 0 if in_context else 3
+        if c.place.kind == "country":
+            return 1
+        if context and c.place.country in context:
+            return 4 if world_city and c.place.population < SMALL_PLACE else 2
+        return 4
+
+    def key(c: Candidate) -> tuple:
+        return (prefer is not None and c.place.kind != prefer, tier(c),
+                context.get(c.place.country, len(context)),
+                -_effective_population(c, cities))
+
+    return sorted(candidates, key=key)
+
+
+def is_weak(best: Candidate, candidates: Sequence[Candidate], countries: Sequence[str]) -> bool:
+    """A small GeoNames place outside the article's countries, for an ambiguous name."""
+    if best.curated or best.place.kind != "city" or best.place.country in countries:
+        return False
+    distinct = {c.place.id for c in candidates}
+    return len(distinct) > 1 and best.place.population < MIN_AMBIGUOUS_POPULATION

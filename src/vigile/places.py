@@ -1,0 +1,190 @@
+"""Stage 5b — places: toponyms in a sentence, resolved against the gazetteer.
+
+Candidates come from three readers, because each misses what another finds:
+spaCy's LOC/MISC entities; capitalised word runs (NER tags "Jabal Badro" as
+a person); and *site patterns* — a head noun such as "quartier", "village",
+"base", "hôpital", "palais" followed by a name, including lists ("les
+quartiers de A, B et C"). A site the gazetteer does not know is still a
+place: it takes the coordinates of the city it is in (the nearest city in
+the sentence, else the article's main city), which is how annotators code
+neighbourhoods and landmarks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from vigile.gazetteer import Gazetteer, Place
+from vigile.nlp import Entity
+from vigile.resources import load_yaml
+
+_PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3}
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME_WORD = rf"[{_UPPER}][\w'’-]*|[{_UPPER}0-9][{_UPPER}0-9-]+"
+_PARTICLE = r"(?:al|el|ez|ed|es|as|ad|ar|ash|ach|at|ben|bin|ibn|abou|abu|de|du|des|d'|d’|la|le|sur|en|ul)"
+_NAME = rf"(?:{_NAME_WORD})(?:[ -](?:{_PARTICLE}[ -])?(?:{_NAME_WORD})){{0,4}}"
+_CAPITALISED = re.compile(rf"(?<![\w'’-])(?:{_NAME})")
+# A site list continues with ", Name" or " et Name" after the first site.
+_LIST_NEXT = re.compile(rf"\s*(?:,|\bet\b|\bou\b)\s*(?:(?:de |d'|d’|du )?(?:la |l'|l’)?)((?:{_NAME}))")
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int  # offsets within the sentence
+    end: int
+    mention: str
+    place: Place
+    listed: bool = False  # part of an enumeration of sites/towns ("A, B et C")
+
+    @property
+    def precision(self) -> str:
+        return self.place.kind
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    site_heads: re.Pattern[str]
+    town_lists: re.Pattern[str]
+    locative: re.Pattern[str]
+    metonyms: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def _patterns(lang: str) -> _Patterns:
+    data = load_yaml(lang, "places.yaml")
+    # the head is case-insensitive, the name after it is not: (?-i:...)
+    name = rf"(?P<name>(?-i:{_NAME}))"
+    return _Patterns(
+        site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})\s+(?:(?:de|du|des|d'|d’)\s*)?"
+                              rf"(?:(?:la|le|les|l'|l’)\s*)?{name}", re.IGNORECASE),
+        town_lists=re.compile(rf"\b(?:{'|'.join(data['town_list_heads'])})\s+(?:de |d'|d’|du )?{name}",
+                              re.IGNORECASE),
+        locative=re.compile(rf"(?:{'|'.join(data['locative_before'])})\s*$", re.IGNORECASE),
+        metonyms=frozenset(data["metonyms"]),
+    )
+
+
+class PlaceFinder:
+    """Finds and resolves the places of sentences, given the article's countries."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, lang: str = "fr") -> None:
+        self.gaz = gazetteer or Gazetteer.default()
+        self.lang = lang
+
+    def resolve_span(self, text: str, countries: Sequence[str]) -> tuple[int, int, Place] | None:
+        """The longest sub-span of ``text`` (whole words) that resolves, with its offsets."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"[^\s,()]+", text)]
+        n = len(words)
+        for size in range(n, 0, -1):
+            for i in range(0, n - size + 1):
+                a, b = words[i][0], words[i + size - 1][1]
+                place = self.gaz.resolve(text[a:b], countries)
+                if place is not None:
+                    return a, b, place
+        return None
+
+    def find(self, sentence: str, ents: Iterable[Entity], countries: Sequence[str],
+             focus_city: Place | None) -> list[PlaceMention]:
+        """Places named in one sentence (offsets relative to the sentence), in order."""
+        ents = list(ents)
+        blocked = [(e.start, e.end) for e in ents if e.label in ("PER", "ORG")]
+        found: list[PlaceMention] = []
+
+        def overlaps(a: int, b: int) -> bool:
+            return any(f.start < b and a < f.end for f in found)
+
+        def add(a: int, b: int, place: Place, listed: bool = False) -> None:
+            if not overlaps(a, b):
+                found.append(PlaceMention(a, b, sentence[a:b], place, listed))
+
+        pats = _patterns(self.lang)
+        # 1. sites introduced by a head noun, with their enumerations
+        for m in pats.site_heads.finditer(sentence):
+            self._add_run(sentence, m, countries, focus_city, add, site=True)
+        # 2. towns introduced by a plural head ("les villes d'A, B et C")
+        for m in pats.town_lists.finditer(sentence):
+            self._add_run(sentence, m, countries, focus_city, add, site=False)
+        # 3. entities and capitalised runs
+        ner_spans = {(e.start, e.end) for e in ents if e.label in ("LOC", "MISC")}
+        spans = set(ner_spans)
+        for m in _CAPITALISED.finditer(sentence):
+            if sentence[:m.start()].strip(" «\"“'(-—") == "" and " " not in m.group(0):
+                continue  # a capital at the start of a sentence says nothing
+            spans.add((m.start(), m.end()))
+        for a, b in sorted(spans):
+            if overlaps(a, b):
+                continue
+            hit = self.resolve_span(sentence[a:b], countries)
+            if hit is None:
+                continue
+            ha, hb, place = hit
+            ha, hb = a + ha, a + hb
+            if place.kind != "country" and any(x <= ha and hb <= y for x, y in blocked):
+                continue  # a person's or organisation's name that looks like a town
+            if (a, b) not in ner_spans and not self._plausible(place, countries):
+                continue
+            if not self._locative(sentence, ha, place, pats):
+                continue
+            add(ha, hb, place)
+        return sorted(found, key=lambda p: p.start)
+
+    @staticmethod
+    def _plausible(place: Place, countries: Sequence[str]) -> bool:
+        """A capitalised word that NER did not call a place must fit the story:
+        a country, a town of the article's countries, or a large city."""
+        return place.kind == "country" or place.country in countries[:3] or place.population >= 100_000
+
+    @staticmethod
+    def _locative(sentence: str, start: int, place: Place, pats: _Patterns) -> bool:
+        """Countries and capitals often stand for governments ("la Russie a mis en
+        garde", "l'annonce de Moscou"); they are places only after a locative."""
+        if place.kind != "country" and place.name not in pats.metonyms:
+            return True
+        return bool(pats.locative.search(sentence[max(0, start - 30):start]))
+
+    def _add_run(self, sentence: str, m: re.Match[str], countries: Sequence[str],
+                 focus_city: Place | None, add, site: bool) -> None:
+        """Add the name after a head noun and the names listed after it."""
+        names = [(m.start("name"), m.end("name"))]
+        pos = m.end("name")
+        while True:
+            nxt = _LIST_NEXT.match(sentence, pos)
+            if not nxt:
+                break
+            names.append((nxt.start(1), nxt.end(1)))
+            pos = nxt.end(1)
+        listed = len(names) > 1
+        parent = self._parent_city(sentence, countries) or focus_city
+        for a, b in names:
+            text = sentence[a:b]
+            place = self.gaz.resolve(text, countries)
+            if place is None or (site and place.kind in ("country", "region")):
+                if parent is None:
+                    continue
+                place = Place(id=f"site:{text}", name=text, country=parent.country, lat=parent.lat,
+                              lon=parent.lon, kind="site", population=0, parent=parent.name)
+            elif site and place.kind == "city" and parent is not None and place.id == parent.id:
+                continue  # "la ville d'Alep" is the city itself, found below
+            add(a, b, place, listed)
+
+    def _parent_city(self, sentence: str, countries: Sequence[str]) -> Place | None:
+        """The first city named in the sentence (a site's container)."""
+        for m in _CAPITALISED.finditer(sentence):
+            place = self.gaz.resolve(m.group(0), countries)
+            if place is not None and place.kind == "city" and self._plausible(place, countries):
+                return place
+        return None
+
+
+def most_precise(mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+    """The most precise of several places (a site over its city over its country)."""
+    if not mentions:
+        return None
+    return min(mentions, key=lambda p: (_PRECISION_RANK.get(p.precision, 9), p.start))
+
+
+def as_site_of(mention: PlaceMention, city: Place) -> PlaceMention:
+    """Re-anchor an unresolved site on a city found later in the article."""
+    return replace(mention, place=replace(mention.place, country=city.country, lat=city.lat, lon=city.lon))
