@@ -22,7 +22,7 @@ from vigile.dates import DateMention, find_dateline, find_dates
 from vigile.detect import Cue, find_cues, is_background, is_toll
 from vigile.figures import FigureMention, find_figures
 from vigile.nlp import Entity
-from vigile.places import PlaceFinder, PlaceMention, most_precise
+from vigile.places import _PRECISION_RANK, PlaceFinder, PlaceMention, most_precise
 from vigile.schema import Article, EventRecord, Figure, Location
 from vigile.sentences import Sentence
 
@@ -41,6 +41,8 @@ _TOLL_CAUSES = {"air_strike", "shelling", "armed_clash", "bombing"}
 #: How far (characters) a place may stand from its cue and still be its place.
 _PLACE_REACH = 160
 _WORD = re.compile(r"[\w'’-]+")
+#: "cette ville", "la localité": the sentence is about the place the story is at.
+_ANAPHORA = re.compile(r"\b(cette|la même|ladite)\s+(ville|localité|cité|zone|agglomération|région)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -74,13 +76,13 @@ def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity]) ->
     return [c for c, _ in counts.most_common()]
 
 
-def _focus_city(sent_places: Sequence[Sequence[PlaceMention]]) -> PlaceMention | None:
-    """The city the story is about: the most named one (earliest on ties)."""
+def _focus_city(sent_places: Sequence[Sequence[PlaceMention]], countries: Sequence[str]) -> PlaceMention | None:
+    """The city the story is about: the most named one of its main countries (earliest on ties)."""
     counts: Counter[str] = Counter()
     first: dict[str, PlaceMention] = {}
     for places in sent_places:
         for p in places:
-            if p.precision == "city":
+            if p.precision == "city" and (not countries or p.place.country in countries[:2]):
                 counts[p.place.id] += 1
                 first.setdefault(p.place.id, p)
     if not counts:
@@ -96,8 +98,19 @@ def _pick_places(cue: Cue, places: Sequence[PlaceMention], attributions: Sequenc
     if listed:
         return listed
     near = [p for p in usable if p.start - _PLACE_REACH <= cue.end and cue.start - _PLACE_REACH <= p.end]
-    best = most_precise(near or usable)
-    return [best] if best else []
+    if not near:
+        return []
+    # the most precise kind of place, and of those the one closest to the cue
+    rank = min(_PRECISION_RANK[p.precision] for p in near)
+    best = [p for p in near if _PRECISION_RANK[p.precision] == rank]
+    return [min(best, key=lambda p: _distance(cue, p))]
+
+
+def _distance(cue: Cue, p: PlaceMention) -> int:
+    """Characters between a cue and a place (a place after the cue counts a little closer)."""
+    if p.start >= cue.end:
+        return (p.start - cue.end) * 3 // 4
+    return max(0, cue.start - p.end)
 
 
 def _pick_day(cue_start: int, dates: Sequence[DateMention]) -> dt.date | None:
@@ -142,11 +155,12 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
     sent_ents = [[Entity(e.start - s.start, e.end - s.start, e.label, e.text)
                   for e in ents if s.start <= e.start and e.end <= s.end] for s in sentences]
     sent_places = [finder.find(s.text, se, countries, None) for s, se in zip(sentences, sent_ents)]
-    focus = _focus_city(sent_places)
+    focus = _focus_city(sent_places, countries)
     if focus is not None:
         # second look with a focus city, so that unresolved sites get coordinates
         sent_places = [finder.find(s.text, se, countries, focus.place) for s, se in zip(sentences, sent_ents)]
-    fallback_place = focus or _country_place(finder, countries)
+    country_place = _country_place(finder, countries)
+    fallback_place = focus or country_place
 
     mentions: list[Mention] = []
     story_place: PlaceMention | None = fallback_place
@@ -166,9 +180,12 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
         actors = [a.name for a in find_actors(sent.text, countries, lang)]
         actors = list(dict.fromkeys(actors))
         sent_mentions: list[Mention] = []
+        if _ANAPHORA.search(sent.text) and story_place is not None:
+            places = [p for p in places if p.precision in ("site", "city")]
         if toll:
+            # a toll without a place of its own is the war's: the article's country
             place = most_precise([p for p in places if not any(a <= p.start < b for a, b in attributions)])
-            sent_mentions.append(Mention("casualty_toll", sent, None, place or story_place,
+            sent_mentions.append(Mention("casualty_toll", sent, None, place or country_place or story_place,
                                          reference, [], sources))
         for cue in cues:
             day = _pick_day(cue.start, dates) or story_day

@@ -20,6 +20,10 @@ _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": 
 # A line a reader wrote rather than the newsroom: starts in lower case and has
 # no sentence punctuation at all (comment sections pasted after the article).
 _COMMENT_LINE = re.compile(r"^[a-zà-ÿ][^.!?;:«»\"]{25,}$")
+# Under a "related articles" header, short lines without a final stop are link titles.
+_LINK_HEADER = re.compile(r"^\W*(a\s+)?(lire|voir) aussi\W*$|^\W*(sur le même sujet|articles? liés?)\W*$",
+                          re.IGNORECASE)
+_LINK_TITLE = re.compile(r"^.{0,120}[^.!?…»\"]$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def clean(text: str, lang: str = "fr") -> CleanText:
     out = list(norm)
     kept: list[tuple[int, int]] = []
     seen: set[str] = set()
+    in_links = False
     pos = 0
     for raw in norm.split("\n"):
         start, end = pos, pos + len(raw)
@@ -61,7 +66,8 @@ def clean(text: str, lang: str = "fr") -> CleanText:
         key = " ".join(body.lower().split())
         repeated = key in seen and len(key) > 20
         seen.add(key)
-        if repeated or line_re.search(body) or _COMMENT_LINE.match(body):
+        in_links = bool(_LINK_HEADER.match(body)) or (in_links and bool(_LINK_TITLE.match(body)))
+        if in_links or repeated or line_re.search(body) or _COMMENT_LINE.match(body):
             out[start:end] = " " * (end - start)
             continue
         kept.append((start, end))

@@ -48,6 +48,7 @@ class Cue:
 class _Lexicon:
     cues: tuple[tuple[str, re.Pattern[str], bool, bool], ...]
     toll: re.Pattern[str]
+    cause: re.Pattern[str]
     hypothetical: re.Pattern[str]
     negation: re.Pattern[str]
     pluperfect: re.Pattern[str]
@@ -65,7 +66,8 @@ def _lexicon(lang: str) -> _Lexicon:
         for etype, items in data["types"].items()
         for item in items
     )
-    return _Lexicon(cues, _union(data["toll_markers"]), _union(data["hypothetical"]),
+    cause = re.compile(f"(?:{'|'.join(data['cause_before'])})\\s*$", re.IGNORECASE)
+    return _Lexicon(cues, _union(data["toll_markers"]), cause, _union(data["hypothetical"]),
                     _union(data["negation"]), _union(data["pluperfect"]))
 
 
@@ -87,17 +89,17 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
     also a generic "bombardements").
     """
     lex = _lexicon(lang)
-    found: list[Cue] = []
+    found: list[tuple[Cue, int]] = []  # (cue, end of the words that matched)
     for etype, pattern, generic, absorbs in lex.cues:
         for m in pattern.finditer(sentence):
             end = m.end()
             if absorbs:
                 stop = _CLAUSE_BREAK.search(sentence, end)
                 end = stop.start() if stop else len(sentence)
-            found.append(Cue(etype, m.start(), end, generic, absorbs))
-    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+            found.append((Cue(etype, m.start(), end, generic, absorbs), m.end()))
+    found.sort(key=lambda f: (f[0].start, -(f[0].end - f[0].start)))
     kept: list[Cue] = []
-    for cue in found:
+    for cue, match_end in found:
         overlaps = [k for k in kept if k.start < cue.end and cue.start < k.end]
         if any(k.absorbs for k in overlaps):
             continue
@@ -105,7 +107,9 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
             continue
         if cue.generic and any(not k.generic for k in overlaps):
             continue
-        window = _clause_window(sentence, cue.start, cue.end)
+        if cue.generic and lex.cause.search(sentence[max(0, cue.start - 40):cue.start]):
+            continue  # "fuyant les combats", "en raison des bombardements": a cause, not a report
+        window = _clause_window(sentence, cue.start, match_end)
         if lex.hypothetical.search(window) or lex.negation.search(window):
             continue
         kept.append(cue)

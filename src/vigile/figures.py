@@ -122,6 +122,7 @@ class _Lexicon:
         self.breakdown_aside = re.compile(data["breakdown_aside_re"])
         self.coordinators = frozenset(data["coordinators"])
         self.toll = re.compile(data["toll_re"])
+        self.toll_before = re.compile(data["toll_before_re"])
         self.mixed_victims = re.compile(data["mixed_victims_re"])
         self.modifier = re.compile(data["modifier_re"])
         self.hypothetical = re.compile(data["hypothetical_re"])
@@ -378,20 +379,23 @@ def _breakdown_key(parent: Optional[str], q: _Quantity) -> Optional[str]:
 
 
 def _key(qs: list[_Quantity], i: int, low: str, lex: _Lexicon) -> tuple[Optional[str], int]:
-    """Figure key of a non-breakdown count and its priority (1 for a
-    "porte à N le nombre de …" total)."""
+    """Figure key of a non-breakdown count and its priority (1 for a total
+    such as "porte à N le nombre de …" or "le nombre de morts s'élève à N")."""
     q = qs[i]
     if q.cls == "thing":
         return None, 0
     if q.cls == "aid_unit":
         return ("aid_tonnes" if _followed_by_aid(low, q.head_end, lex) else None), 0
+    predicate = _object_cue(low, q.start, lex)
     if q.cls.startswith("noun:"):
+        if predicate == "evacuated":  # "ont évacué 40 blessés": the move is the figure
+            return predicate, 0
         return _keyed_noun(q, low, lex), 0
     if q.head is None:
-        toll = lex.toll.match(low, q.end, q.end + _WINDOW_CHARS)
+        toll = lex.toll.match(low, q.end, q.end + _WINDOW_CHARS) or lex.toll_before.search(
+            low, max(0, q.start - 2 * _WINDOW_CHARS // 3), q.start)
         if toll:
             return _toll_key(toll, lex), 1
-    predicate = _object_cue(low, q.start, lex)
     if predicate is None and q.first != i:
         predicate = _object_cue(low, qs[q.first].start, lex)
     if predicate is None:

@@ -11,7 +11,8 @@ yields an :class:`ArticleResult` with ``error`` set and never stops a batch.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator
+import multiprocessing
+from typing import Iterable, Iterator, Optional
 
 from vigile import nlp
 from vigile.assemble import assemble
@@ -32,14 +33,26 @@ class ArticleError(ValueError):
 class Pipeline:
     """Extraction over batches of articles, with resources loaded once."""
 
-    def __init__(self, lang: str = "fr", batch_size: int = 16, max_chars: int = MAX_CHARS) -> None:
+    def __init__(self, lang: str = "fr", batch_size: int = 16, max_chars: int = MAX_CHARS,
+                 n_process: int = 1) -> None:
         if lang not in SUPPORTED_LANGS:
             raise ValueError(f"unsupported language {lang!r} (supported: {', '.join(SUPPORTED_LANGS)})")
+        if n_process < 1:
+            raise ValueError("n_process must be at least 1")
         self.lang = lang
         self.batch_size = batch_size
         self.max_chars = max_chars
-        self.finder = PlaceFinder(lang=lang)
-        nlp.load(lang)
+        self.n_process = n_process
+        self._finder: Optional[PlaceFinder] = None
+        if n_process == 1:
+            self._load()  # fail early (missing model, stale gazetteer), not mid-run
+
+    def _load(self) -> PlaceFinder:
+        """The resources, loaded in the process that uses them (workers load their own)."""
+        if self._finder is None:
+            nlp.load(self.lang)
+            self._finder = PlaceFinder(lang=self.lang)
+        return self._finder
 
     def _check(self, article: Article) -> None:
         if article.lang != self.lang:
@@ -49,10 +62,22 @@ class Pipeline:
                                f"{self.max_chars:,}-character limit")
 
     def extract(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
-        """Records for each article, in input order (lazy: streams in batches)."""
+        """Records for each article, in input order (lazy: streams in batches).
+
+        With ``n_process`` > 1, batches go to worker processes that each load
+        the model and gazetteer once; the parent only reads and writes.
+        """
         it = iter(articles)
-        while batch := list(itertools.islice(it, self.batch_size)):
-            yield from self._batch(batch)
+        batches = iter(lambda: list(itertools.islice(it, self.batch_size)), [])
+        if self.n_process == 1:
+            for batch in batches:
+                yield from self._batch(batch)
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(self.n_process, initializer=_init_worker,
+                      initargs=(self.lang, self.batch_size, self.max_chars)) as pool:
+            for results in pool.imap(_run_worker, batches, chunksize=1):
+                yield from results
 
     def extract_one(self, article: Article) -> ArticleResult:
         return next(iter(self._batch([article])))
@@ -66,13 +91,27 @@ class Pipeline:
                 cleaned.append((i, clean(article.text, self.lang)))
             except ArticleError as e:
                 results[i] = ArticleResult(id=article.id, error=str(e))
+        finder = self._load()
         texts = (c.text for _, c in cleaned)
         for (i, c), ents in zip(cleaned, nlp.entities(texts, self.lang, self.batch_size)):
             article = batch[i]
             try:
                 sentences = split(c, self.lang)
-                events = assemble(article, c, sentences, ents, self.finder, self.lang)
+                events = assemble(article, c, sentences, ents, finder, self.lang)
                 results[i] = ArticleResult(id=article.id, events=events)
             except Exception as e:  # noqa: BLE001 — one article must never stop the batch
                 results[i] = ArticleResult(id=article.id, error=f"internal error: {type(e).__name__}: {e}")
         return [r for r in results if r is not None]
+
+
+_worker: Optional[Pipeline] = None
+
+
+def _init_worker(lang: str, batch_size: int, max_chars: int) -> None:
+    global _worker
+    _worker = Pipeline(lang=lang, batch_size=batch_size, max_chars=max_chars)
+
+
+def _run_worker(batch: list[Article]) -> list[ArticleResult]:
+    assert _worker is not None, "worker used before initialisation"
+    return _worker._batch(batch)

@@ -114,7 +114,7 @@ class PlaceFinder:
                 continue  # a capital at the start of a sentence says nothing
             spans.add((m.start(), m.end()))
         for a, b in sorted(spans):
-            if overlaps(a, b):
+            if overlaps(a, b) or not sentence[a:a + 1].isupper():
                 continue
             hit = self.resolve_span(sentence[a:b], countries)
             if hit is None:
@@ -123,7 +123,7 @@ class PlaceFinder:
             ha, hb = a + ha, a + hb
             if place.kind != "country" and any(x <= ha and hb <= y for x, y in blocked):
                 continue  # a person's or organisation's name that looks like a town
-            if (a, b) not in ner_spans and not self._plausible(place, countries):
+            if not self._plausible(place, countries, ner=(a, b) in ner_spans):
                 continue
             if not self._locative(sentence, ha, place, pats):
                 continue
@@ -131,10 +131,13 @@ class PlaceFinder:
         return sorted(found, key=lambda p: p.start)
 
     @staticmethod
-    def _plausible(place: Place, countries: Sequence[str]) -> bool:
-        """A capitalised word that NER did not call a place must fit the story:
-        a country, a town of the article's countries, or a large city."""
-        return place.kind == "country" or place.country in countries[:3] or place.population >= 100_000
+    def _plausible(place: Place, countries: Sequence[str], ner: bool = False) -> bool:
+        """A name must fit the story: a country, a place in one of the article's
+        main countries, or a city large enough to be news on its own — larger
+        still when NER did not call it a place ("Homme", "Casques" are towns too)."""
+        if place.kind == "country" or place.country in countries[:3]:
+            return True
+        return place.population >= (50_000 if ner else 200_000)
 
     @staticmethod
     def _locative(sentence: str, start: int, place: Place, pats: _Patterns) -> bool:

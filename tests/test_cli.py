@@ -1,0 +1,102 @@
+"""The `vigile` command as a user runs it: real files, real pipeline."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from vigile.cli import app
+
+runner = CliRunner()
+
+GOOD = {"id": "a1", "published": "2017-03-14",
+        "text": "Au moins 12 civils ont été tués mardi dans des frappes aériennes sur Idleb, selon l'OSDH."}
+
+
+def write_jsonl(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_extract_jsonl_to_file(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps(GOOD, ensure_ascii=False)])
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["id"] == "a1"
+    strike = next(e for e in rows[0]["events"] if e["type"] == "air_strike")
+    assert strike["date"] == "2017-03-14"
+    assert strike["location"]["country"] == "SY"
+    assert strike["figures"]["killed_civilians"] == {"value": 12, "qualifier": "at_least"}
+    assert strike["sources"] == ["Syrian Observatory for Human Rights"]
+    assert strike["evidence"] in GOOD["text"]
+    assert set(strike) == {"type", "date", "location", "actors", "figures", "sources", "evidence"}
+
+
+def test_bad_lines_are_reported_and_the_rest_is_written(tmp_path):
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        '{"id": "broken", "text": ',                       # malformed JSON
+        json.dumps({"id": "notext"}),                      # no text
+        json.dumps({"id": "xx", "text": "Hello", "lang": "xx"}),  # unknown language
+        json.dumps({**GOOD, "id": "a2"}, ensure_ascii=False),
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", lines)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{src}:2: malformed JSON" in result.output
+    assert f"{src}:3: missing required field 'text'" in result.output
+    assert "unsupported language 'xx'" in result.output
+    assert "3 failed" in result.output
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert ids == ["a1", "a2"]
+
+
+def test_text_files_folders_and_encoding_errors(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "r1.txt").write_text(GOOD["text"], encoding="utf-8")
+    (folder / "latin1.txt").write_bytes("Des combats à Alep, selon l'OSDH.".encode("latin-1"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    result = runner.invoke(app, ["extract", str(folder), "--published", "2017-03-14"])
+    assert result.exit_code == 1
+    assert "latin1.txt: not UTF-8" in result.output
+    assert "empty.txt: empty file" in result.output
+    assert "binary.txt: binary file" in result.output
+    row = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    assert row["id"] == "r1" and row["events"]
+
+
+def test_stdin_text_with_published(tmp_path):
+    result = runner.invoke(app, ["extract", "-", "--published", "2017-03-14"], input=GOOD["text"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.strip().splitlines()[0])
+    assert any(e["date"] == "2017-03-14" for e in row["events"])
+
+
+def test_table_format(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps(GOOD, ensure_ascii=False)])
+    result = runner.invoke(app, ["extract", str(src), "--format", "table"])
+    assert result.exit_code == 0
+    assert "air_strike" in result.stdout and "Idlib" in result.stdout
+
+
+def test_bad_published_and_missing_input(tmp_path):
+    result = runner.invoke(app, ["extract", "-", "--published", "mardi"], input="x")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    result = runner.invoke(app, ["extract", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_failed_run_leaves_no_partial_output(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous results\n", encoding="utf-8")
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps(GOOD, ensure_ascii=False)])
+    result = runner.invoke(app, ["extract", str(src), "-o", str(out), "--lang", "xx"])
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous results\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
