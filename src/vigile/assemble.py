@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from vigile.actors import attribution_spans, find_actors, find_sources
 from vigile.clean import CleanText
 from vigile.dates import DateMention, find_dateline, find_dates
-from vigile.detect import Cue, find_cues, is_background, is_toll
+from vigile.detect import Cue, find_cues, is_anaphoric, is_background, is_toll
 from vigile.figures import FigureMention, find_figures
 from vigile.nlp import Entity
 from vigile.places import _PRECISION_RANK, PlaceFinder, PlaceMention, most_precise
@@ -41,6 +41,13 @@ _TOLL_CAUSES = {"air_strike", "shelling", "armed_clash", "bombing"}
 #: How far (characters) a place may stand from its cue and still be its place.
 _PLACE_REACH = 160
 _WORD = re.compile(r"[\w'’-]+")
+#: "selon la Nema", "d'après Reuters": a name a claim is attributed to is not a place.
+_ATTRIBUTED_NAME = re.compile(r"\b(selon|d'après|d’après)\s+(l[ea']\s*|les\s+)?[^\s,.;]+", re.IGNORECASE)
+#: A toll said of the whole war ("le conflit a fait 300 000 morts") is the country's.
+_WAR_WIDE = re.compile(r"\b(conflit|guerre|pays|révolte|révolution|insurrection)\b", re.IGNORECASE)
+#: A sentence that reports an earlier, superseded toll: its figures are not claims.
+_SUPERSEDED = re.compile(r"\b(précédent|ancien|premier) bilan\b|\bbilan (précédent|antérieur)\b|"
+                         r"\bremplace un précédent\b", re.IGNORECASE)
 #: "cette ville", "la localité": the sentence is about the place the story is at.
 _ANAPHORA = re.compile(r"\b(cette|la même|ladite)\s+(ville|localité|cité|zone|agglomération|région)\b", re.IGNORECASE)
 
@@ -59,11 +66,13 @@ class Mention:
     figures: dict[str, Figure] = field(default_factory=dict)
 
 
-def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity]) -> list[str]:
-    """The article's countries by salience: named countries, demonyms, towns' countries."""
+def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity], lang: str = "fr") -> list[str]:
+    """The article's countries by salience: named countries, demonyms, towns' countries
+    (names inside attributions, such as an agency's, do not count)."""
     counts: Counter[str] = Counter()
+    attributed = [(m.start(), m.end()) for m in _ATTRIBUTED_NAME.finditer(text)]
     for e in ents:
-        if e.label in ("LOC", "MISC"):
+        if e.label in ("LOC", "MISC") and not any(a <= e.start < b for a, b in attributed):
             place = finder.gaz.resolve(e.text, ())
             if place is not None:
                 counts[place.country] += 2 if place.kind == "country" else 1
@@ -76,12 +85,17 @@ def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity]) ->
     return [c for c, _ in counts.most_common()]
 
 
-def _focus_city(sent_places: Sequence[Sequence[PlaceMention]], countries: Sequence[str]) -> PlaceMention | None:
-    """The city the story is about: the most named one of its main countries (earliest on ties)."""
+def _focus_city(sentences: Sequence[Sentence], sent_places: Sequence[Sequence[PlaceMention]],
+                countries: Sequence[str], lang: str) -> PlaceMention | None:
+    """The city the story is about: the most named one of its main countries
+    (earliest on ties), not counting names inside attributions ("selon la Nema")."""
     counts: Counter[str] = Counter()
     first: dict[str, PlaceMention] = {}
-    for places in sent_places:
+    for sent, places in zip(sentences, sent_places):
+        spans = attribution_spans(sent.text, lang)
         for p in places:
+            if any(a <= p.start < b for a, b in spans):
+                continue
             if p.precision == "city" and (not countries or p.place.country in countries[:2]):
                 counts[p.place.id] += 1
                 first.setdefault(p.place.id, p)
@@ -147,73 +161,189 @@ def _country_place(finder: PlaceFinder, countries: Sequence[str]) -> PlaceMentio
     return PlaceMention(0, 0, place.name, place) if place else None
 
 
+def _is_headline(sent: Sentence, lines: Sequence[tuple[int, int]]) -> bool:
+    """A headline: a whole short line with no closing stop, before the body."""
+    return ((sent.start, sent.end) in {(a, b) for a, b in lines[:3]} or
+            any(a <= sent.start and sent.end <= b and b - a == sent.end - sent.start for a, b in lines[:3])) \
+        and len(sent.text.split()) <= 25 and sent.text.rstrip()[-1:] not in ".!?…»\""
+
+
+def _violent(m: Mention) -> bool:
+    return FIGURE_KEYS_BY_TYPE.get(m.type) is _VIOLENT and m.type != "casualty_toll"
+
+
+class _Story:
+    """What the article has told so far: where and when its story is, and its mentions."""
+
+    def __init__(self, place: PlaceMention | None, day: dt.date | None) -> None:
+        self.place = place
+        self.day = day
+        self.mentions: list[Mention] = []
+
+    def last_violent(self) -> Mention | None:
+        return next((m for m in reversed(self.mentions) if _violent(m)), None)
+
+    def tell(self, new: Sequence[Mention], dates: Sequence[DateMention], reports: bool) -> None:
+        """Record a sentence's mentions; a sentence that reports something (cues or
+        figures) also moves the story to the last day it names."""
+        for m in new:
+            if m.place is not None and m.place.precision in ("site", "city"):
+                self.place = m.place
+        named = [d.day for d in dates if d.kind == "day" and d.day is not None]
+        if named and reports:
+            self.day = named[-1]
+        self.mentions.extend(new)
+
+
+def _toll_place(sentence: str, places: Sequence[PlaceMention], attributions: Sequence[tuple[int, int]],
+                country: PlaceMention | None, story: _Story) -> PlaceMention | None:
+    """A toll's place: its own, else the country for the whole war's, else the story's."""
+    own = most_precise([p for p in places if not any(a <= p.start < b for a, b in attributions)])
+    if own is not None:
+        return own
+    if _WAR_WIDE.search(sentence):
+        return country or story.place
+    return story.place or country
+
+
+def _upgrade_coarse_places(mentions: list[Mention], sentences: Sequence[Sentence],
+                           sent_places: Sequence[Sequence[PlaceMention]], cue_sentences: set[int]) -> None:
+    """A mention placed only at country/region level takes the site or town the
+    next sentence names in that country ("…dans le nord du Mali. Le village de
+    Soumpi…"), when that sentence reports nothing of its own."""
+    index = {id(s): i for i, s in enumerate(sentences)}
+    for m in mentions:
+        if m.place is None or m.place.precision not in ("country", "region"):
+            continue
+        i = index.get(id(m.sentence))
+        if i is None or i + 1 >= len(sentences) or (i + 1) in cue_sentences:
+            continue
+        finer = [p for p in sent_places[i + 1] if p.precision in ("site", "city")
+                 and p.place.country == m.place.place.country]
+        if finer:
+            m.place = most_precise(finer)
+
+
 def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
              ents: Sequence[Entity], finder: PlaceFinder, lang: str = "fr") -> list[EventRecord]:
     """The event records of one article."""
     reference = article.published or find_dateline(article.text)
-    countries = article_countries(finder, clean.text, ents)
+    countries = article_countries(finder, clean.text, ents, lang)
     sent_ents = [[Entity(e.start - s.start, e.end - s.start, e.label, e.text)
                   for e in ents if s.start <= e.start and e.end <= s.end] for s in sentences]
     sent_places = [finder.find(s.text, se, countries, None) for s, se in zip(sentences, sent_ents)]
-    focus = _focus_city(sent_places, countries)
+    focus = _focus_city(sentences, sent_places, countries, lang)
     if focus is not None:
         # second look with a focus city, so that unresolved sites get coordinates
         sent_places = [finder.find(s.text, se, countries, focus.place) for s, se in zip(sentences, sent_ents)]
     country_place = _country_place(finder, countries)
-    fallback_place = focus or country_place
 
-    mentions: list[Mention] = []
-    story_place: PlaceMention | None = fallback_place
-    story_day: dt.date | None = reference
-    for sent, places in zip(sentences, sent_places):
+    story = _Story(focus or country_place, reference)
+    headline: list[Mention] = []
+    cue_sentences: set[int] = set()
+    for i, (sent, places) in enumerate(zip(sentences, sent_places)):
         dates = find_dates(sent.text, reference)
         if is_background(sent.text, dates, reference, lang):
             continue
         cues = find_cues(sent.text, lang)
-        figures = find_figures(sent.text)
+        figures = [] if _SUPERSEDED.search(sent.text) else find_figures(sent.text)
         killed_like = [f for f in figures if f.key in _VIOLENT]
         toll = is_toll(sent.text, [f.start for f in killed_like], lang)
         if toll:
             cues = [c for c in cues if not (c.generic and c.type in _TOLL_CAUSES)]
+        if story.mentions and not places:
+            # "Cette attaque a…", "le bombardement a fait six morts": told already
+            cues = [c for c in cues if not is_anaphoric(sent.text, c)]
+        if cues or toll:
+            cue_sentences.add(i)
+        if _ANAPHORA.search(sent.text) and story.place is not None:
+            places = [p for p in places if p.precision in ("site", "city")]
         attributions = attribution_spans(sent.text, lang)
         sources = find_sources(sent.text, countries, lang)
-        actors = [a.name for a in find_actors(sent.text, countries, lang)]
-        actors = list(dict.fromkeys(actors))
-        sent_mentions: list[Mention] = []
-        if _ANAPHORA.search(sent.text) and story_place is not None:
-            places = [p for p in places if p.precision in ("site", "city")]
+        actors = list(dict.fromkeys(a.name for a in find_actors(sent.text, countries, lang)))
+
+        new: list[Mention] = []
         if toll:
-            # a toll without a place of its own is the war's: the article's country
-            place = most_precise([p for p in places if not any(a <= p.start < b for a, b in attributions)])
-            sent_mentions.append(Mention("casualty_toll", sent, None, place or country_place or story_place,
-                                         reference, [], sources))
+            new.append(Mention("casualty_toll", sent, None,
+                               _toll_place(sent.text, places, attributions, country_place, story),
+                               reference, [], sources))
         for cue in cues:
-            day = _pick_day(cue.start, dates) or story_day
-            for place in _pick_places(cue, places, attributions) or [story_place]:
-                sent_mentions.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources)))
-        if not sent_mentions and killed_like and mentions:
-            # a figure-only sentence ("Quelque 45 personnes avaient trouvé la mort")
-            # completes the last violent event of the story
-            last = next((m for m in reversed(mentions) if m.type in FIGURE_KEYS_BY_TYPE
-                         and FIGURE_KEYS_BY_TYPE[m.type] is _VIOLENT), None)
-            if last is not None:
+            day = _pick_day(cue.start, dates) or story.day
+            for place in _pick_places(cue, places, attributions) or [story.place]:
+                new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources)))
+        if not new and killed_like:
+            last = story.last_violent()
+            own = [p for p in places if p.precision in ("site", "city")]
+            if own and last is not None:
+                # "Dimanche 7 août, au moins 42 soldats ont été tués dans la zone de Tessit":
+                # the story's kind of event, at a place and day of its own
+                new.append(Mention(last.type, sent, None, most_precise(own),
+                                   _pick_day(killed_like[0].start, dates) or story.day, list(actors), list(sources)))
+            elif last is not None:
+                # "Quelque 45 personnes avaient trouvé la mort": completes the last event
                 _assign_figures([last], killed_like)
+                continue
+        _assign_figures(new, figures)
+        if _is_headline(sent, clean.lines) and not story.mentions:
+            headline.extend(new)  # a headline sums up the body: told after it, if at all
             continue
-        _assign_figures(sent_mentions, figures)
-        for m in sent_mentions:
-            if m.place is not None and m.place.precision in ("site", "city"):
-                story_place = m.place
-        named = [d.day for d in dates if d.kind == "day" and d.day is not None]
-        if named and sent_mentions:
-            story_day = named[-1]
-        mentions.extend(sent_mentions)
-    return merge(mentions, clean.original)
+        story.tell(new, dates, reports=bool(new or figures))
+
+    mentions = story.mentions
+    _upgrade_coarse_places(mentions, sentences, sent_places, cue_sentences)
+    for h in headline:
+        body = next((m for m in mentions if m.type == h.type), None)
+        if body is None:
+            mentions.append(h)
+        elif not body.figures:
+            body.figures.update(h.figures)
+    return merge(_fold_generic(mentions), clean.original)
+
+
+def _fold_generic(mentions: list[Mention]) -> list[Mention]:
+    """A generic mention ("l'attaque", "les explosions") at the place and day of a
+    specific violent one is that event told again: fold it in."""
+    def key(m: Mention) -> tuple:
+        return (m.place.place.name if m.place else None, m.day)
+
+    specific: dict[tuple, Mention] = {}
+    for m in mentions:
+        if _violent(m) and m.cue is not None and not m.cue.generic:
+            specific.setdefault(key(m), m)
+    out = []
+    for m in mentions:
+        target = specific.get(key(m))
+        if _violent(m) and m.cue is not None and m.cue.generic and target is not None and target.type != m.type:
+            for k, v in m.figures.items():
+                target.figures.setdefault(k, v)
+            target.sources.extend(s for s in m.sources if s not in target.sources)
+            continue
+        out.append(m)
+    return out
+
+
+_PRECISION_ORDER = ("site", "city", "region", "country")
+
+
+def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
+    """A mention placed at country/region level is the same event as one of its
+    type and day at a site or town of that country: give it that place."""
+    out = []
+    for m in mentions:
+        if m.place is not None and m.place.precision in ("region", "country"):
+            finer = [o for o in mentions if o.type == m.type and o.day == m.day and o.place is not None
+                     and o.place.place.country == m.place.place.country
+                     and _PRECISION_ORDER.index(o.place.precision) < _PRECISION_ORDER.index(m.place.precision)]
+            if finer:
+                m = replace(m, place=finer[0].place)
+        out.append(m)
+    return out
 
 
 def merge(mentions: Sequence[Mention], original: str) -> list[EventRecord]:
     """One record per (type, place, day): first figure per key, all actors and sources."""
     records: dict[tuple, EventRecord] = {}
-    for m in mentions:
+    for m in _refine_coarse(mentions):
         place_key = (m.place.place.name, m.place.place.country) if m.place else None
         key = (m.type, place_key, m.day)
         rec = records.get(key)

@@ -30,8 +30,10 @@ _SCOPE_AFTER = 12
 BACKGROUND_DAYS = 30
 
 
-#: A toll marker counts only this close (characters) to a killed figure.
-_TOLL_REACH = 150
+#: A toll marker counts only this close (characters) to a killed figure: further
+#: when it opens the clause before the figure ("Depuis le début de l'offensive, …").
+_TOLL_REACH_BEFORE = 250
+_TOLL_REACH_AFTER = 150
 _CLAUSE_BREAK = re.compile(r"[,;.:]")
 
 
@@ -116,10 +118,19 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
     return kept
 
 
+_DETERMINED = re.compile(r"\b(le|la|l'|l’|les|ce|cet|cette|ces)\s*$", re.IGNORECASE)
+
+
+def is_anaphoric(sentence: str, cue: Cue) -> bool:
+    """Whether a generic cue names an event already told ("cette attaque",
+    "le bombardement a fait six morts") rather than a new one."""
+    return cue.generic and bool(_DETERMINED.search(sentence[max(0, cue.start - 8):cue.start]))
+
+
 def is_toll(sentence: str, figure_starts: Sequence[int], lang: str = "fr") -> bool:
     """Whether the sentence frames its killed figures (at ``figure_starts``) as a
     cumulative toll: a toll marker ("depuis le début…", "en 20 jours") near one."""
-    return any(abs(m.start() - f) <= _TOLL_REACH
+    return any(-_TOLL_REACH_BEFORE <= m.start() - f <= _TOLL_REACH_AFTER
                for m in _lexicon(lang).toll.finditer(sentence) for f in figure_starts)
 
 

@@ -26,8 +26,14 @@ _NAME_WORD = rf"[{_UPPER}][\w'’-]*|[{_UPPER}0-9][{_UPPER}0-9-]+"
 _PARTICLE = r"(?:al|el|ez|ed|es|as|ad|ar|ash|ach|at|ben|bin|ibn|abou|abu|de|du|des|d'|d’|la|le|sur|en|ul)"
 _NAME = rf"(?:{_NAME_WORD})(?:[ -](?:{_PARTICLE}[ -])?(?:{_NAME_WORD})){{0,4}}"
 _CAPITALISED = re.compile(rf"(?<![\w'’-])(?:{_NAME})")
+# An unknown name right after these is a place in the story's town.
+_LOCATIVE_UNKNOWN = re.compile(r"\b(à|dans|près de|près d'|aux abords de)\s*$", re.IGNORECASE)
 # A site list continues with ", Name" or " et Name" after the first site.
 _LIST_NEXT = re.compile(rf"\s*(?:,|\bet\b|\bou\b)\s*(?:(?:de |d'|d’|du )?(?:la |l'|l’)?)((?:{_NAME}))")
+
+
+#: How far (characters) from a site its containing city may be named.
+_PARENT_REACH = 120
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class PlaceMention:
 class _Patterns:
     site_heads: re.Pattern[str]
     town_lists: re.Pattern[str]
+    prefixed: re.Pattern[str]
     locative: re.Pattern[str]
     metonyms: frozenset[str]
 
@@ -56,9 +63,13 @@ def _patterns(lang: str) -> _Patterns:
     data = load_yaml(lang, "places.yaml")
     # the head is case-insensitive, the name after it is not: (?-i:...)
     name = rf"(?P<name>(?-i:{_NAME}))"
+    adjectives = "|".join(data["site_head_adjectives"])
+    prefixes = "|".join(data["toponym_prefixes"])
     return _Patterns(
-        site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})\s+(?:(?:de|du|des|d'|d’)\s*)?"
-                              rf"(?:(?:la|le|les|l'|l’)\s*)?{name}", re.IGNORECASE),
+        site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})(?:\s+(?:{adjectives}))?\s+"
+                              rf"(?:(?:de|du|des|d'|d’)\s*)?(?:(?:la|le|les|l'|l’)\s*)?{name}", re.IGNORECASE),
+        prefixed=re.compile(rf"(?<![\w'’-])(?P<name>(?:{prefixes})[ -](?:(?:al|el|ad|as|ar|ech|ach)[ -])?"
+                            rf"[{_UPPER}][\w'’-]+(?:[ -][{_UPPER}][\w'’-]+)?)"),
         town_lists=re.compile(rf"\b(?:{'|'.join(data['town_list_heads'])})\s+(?:de |d'|d’|du )?{name}",
                               re.IGNORECASE),
         locative=re.compile(rf"(?:{'|'.join(data['locative_before'])})\s*$", re.IGNORECASE),
@@ -80,6 +91,8 @@ class PlaceFinder:
         for size in range(n, 0, -1):
             for i in range(0, n - size + 1):
                 a, b = words[i][0], words[i + size - 1][1]
+                if not text[a].isupper():
+                    continue  # "Défense civile" holds no town called "civile"
                 place = self.gaz.resolve(text[a:b], countries)
                 if place is not None:
                     return a, b, place
@@ -103,6 +116,9 @@ class PlaceFinder:
         # 1. sites introduced by a head noun, with their enumerations
         for m in pats.site_heads.finditer(sentence):
             self._add_run(sentence, m, countries, focus_city, add, site=True)
+        # 1b. Arabic-prefixed toponyms NER takes for persons ("Jabal Badro")
+        for m in pats.prefixed.finditer(sentence):
+            self._add_run(sentence, m, countries, focus_city, add, site=True)
         # 2. towns introduced by a plural head ("les villes d'A, B et C")
         for m in pats.town_lists.finditer(sentence):
             self._add_run(sentence, m, countries, focus_city, add, site=False)
@@ -118,6 +134,11 @@ class PlaceFinder:
                 continue
             hit = self.resolve_span(sentence[a:b], countries)
             if hit is None:
+                if (a, b) in ner_spans and focus_city is not None and _LOCATIVE_UNKNOWN.search(sentence[max(0, a - 12):a]):
+                    # "un gisement de pétrole à Teïm": a place NER knows and we do not
+                    name = sentence[a:b]
+                    add(a, b, Place(id=f"site:{name}", name=name, country=focus_city.country, lat=focus_city.lat,
+                                    lon=focus_city.lon, kind="site", population=0, parent=focus_city.name))
                 continue
             ha, hb, place = hit
             ha, hb = a + ha, a + hb
@@ -135,7 +156,9 @@ class PlaceFinder:
         """A name must fit the story: a country, a place in one of the article's
         main countries, or a city large enough to be news on its own — larger
         still when NER did not call it a place ("Homme", "Casques" are towns too)."""
-        if place.kind == "country" or place.country in countries[:3]:
+        if place.kind == "country" or place.id.startswith("cur:") or (countries and place.country == countries[0]):
+            return True
+        if place.country in countries[:3] and place.population >= 15_000:
             return True
         return place.population >= (50_000 if ner else 200_000)
 
@@ -159,10 +182,12 @@ class PlaceFinder:
             names.append((nxt.start(1), nxt.end(1)))
             pos = nxt.end(1)
         listed = len(names) > 1
-        parent = self._parent_city(sentence, countries) or focus_city
+        parent = self._parent_city(sentence, m.start(), countries) or focus_city
         for a, b in names:
             text = sentence[a:b]
             place = self.gaz.resolve(text, countries)
+            if place is not None and not self._plausible(place, countries):
+                place = None
             if place is None or (site and place.kind in ("country", "region")):
                 if parent is None:
                     continue
@@ -172,13 +197,17 @@ class PlaceFinder:
                 continue  # "la ville d'Alep" is the city itself, found below
             add(a, b, place, listed)
 
-    def _parent_city(self, sentence: str, countries: Sequence[str]) -> Place | None:
-        """The first city named in the sentence (a site's container)."""
+    def _parent_city(self, sentence: str, near: int, countries: Sequence[str]) -> Place | None:
+        """The city of the article's main country named closest to a site (its container)."""
+        best: tuple[int, Place] | None = None
         for m in _CAPITALISED.finditer(sentence):
             place = self.gaz.resolve(m.group(0), countries)
-            if place is not None and place.kind == "city" and self._plausible(place, countries):
-                return place
-        return None
+            if place is None or place.kind != "city" or not countries or place.country != countries[0]:
+                continue
+            dist = abs(m.start() - near)
+            if dist <= _PARENT_REACH and (best is None or dist < best[0]):
+                best = (dist, place)
+        return best[1] if best else None
 
 
 def most_precise(mentions: Sequence[PlaceMention]) -> PlaceMention | None:
