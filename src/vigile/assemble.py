@@ -302,18 +302,19 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
 
 def _fold_generic(mentions: list[Mention]) -> list[Mention]:
     """A generic mention ("l'attaque", "les explosions") at the place and day of a
-    specific violent one is that event told again: fold it in."""
+    specific violent one told in the same or the next sentence is that event told
+    again: fold it in."""
     def key(m: Mention) -> tuple:
         return (m.place.place.name if m.place else None, m.day)
 
-    specific: dict[tuple, Mention] = {}
-    for m in mentions:
-        if _violent(m) and m.cue is not None and not m.cue.generic:
-            specific.setdefault(key(m), m)
+    def near(a: Mention, b: Mention) -> bool:
+        return abs(a.sentence.index - b.sentence.index) <= 1
+
+    specific = [m for m in mentions if _violent(m) and m.cue is not None and not m.cue.generic]
     out = []
     for m in mentions:
-        target = specific.get(key(m))
-        if _violent(m) and m.cue is not None and m.cue.generic and target is not None and target.type != m.type:
+        target = next((t for t in specific if key(t) == key(m) and t.type != m.type and near(t, m)), None)
+        if _violent(m) and m.cue is not None and m.cue.generic and target is not None:
             for k, v in m.figures.items():
                 target.figures.setdefault(k, v)
             target.sources.extend(s for s in m.sources if s not in target.sources)
@@ -327,10 +328,11 @@ _PRECISION_ORDER = ("site", "city", "region", "country")
 
 def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
     """A mention placed at country/region level is the same event as one of its
-    type and day at a site or town of that country: give it that place."""
+    type and day at a site or town of that country: give it that place. Tolls
+    are exempt: a country's toll and a city's are two different counts."""
     out = []
     for m in mentions:
-        if m.place is not None and m.place.precision in ("region", "country"):
+        if m.type != "casualty_toll" and m.place is not None and m.place.precision in ("region", "country"):
             finer = [o for o in mentions if o.type == m.type and o.day == m.day and o.place is not None
                      and o.place.place.country == m.place.place.country
                      and _PRECISION_ORDER.index(o.place.precision) < _PRECISION_ORDER.index(m.place.precision)]

@@ -25,7 +25,7 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _NAME_WORD = rf"[{_UPPER}][\w'’-]*|[{_UPPER}0-9][{_UPPER}0-9-]+"
 _PARTICLE = r"(?:al|el|ez|ed|es|as|ad|ar|ash|ach|at|ben|bin|ibn|abou|abu|de|du|des|d'|d’|la|le|sur|en|ul)"
 _NAME = rf"(?:{_NAME_WORD})(?:[ -](?:{_PARTICLE}[ -])?(?:{_NAME_WORD})){{0,4}}"
-_CAPITALISED = re.compile(rf"(?<![\w'’-])(?:{_NAME})")
+_CAPITALISED = re.compile(rf"(?<![\w-])(?:{_NAME})")
 # An unknown name right after these is a place in the story's town.
 _LOCATIVE_UNKNOWN = re.compile(r"\b(à|dans|près de|près d'|aux abords de)\s*$", re.IGNORECASE)
 # A site list continues with ", Name" or " et Name" after the first site.
@@ -182,7 +182,7 @@ class PlaceFinder:
             names.append((nxt.start(1), nxt.end(1)))
             pos = nxt.end(1)
         listed = len(names) > 1
-        parent = self._parent_city(sentence, m.start(), countries) or focus_city
+        parent = self._parent_city(sentence, m.start(), m.end(), countries) or focus_city
         for a, b in names:
             text = sentence[a:b]
             place = self.gaz.resolve(text, countries)
@@ -193,18 +193,19 @@ class PlaceFinder:
                     continue
                 place = Place(id=f"site:{text}", name=text, country=parent.country, lat=parent.lat,
                               lon=parent.lon, kind="site", population=0, parent=parent.name)
-            elif site and place.kind == "city" and parent is not None and place.id == parent.id:
-                continue  # "la ville d'Alep" is the city itself, found below
             add(a, b, place, listed)
 
-    def _parent_city(self, sentence: str, near: int, countries: Sequence[str]) -> Place | None:
-        """The city of the article's main country named closest to a site (its container)."""
+    def _parent_city(self, sentence: str, start: int, end: int, countries: Sequence[str]) -> Place | None:
+        """The city of the article's main country named closest to a site (its
+        container), outside the site's own words [start, end)."""
         best: tuple[int, Place] | None = None
         for m in _CAPITALISED.finditer(sentence):
+            if start <= m.start() < end:
+                continue
             place = self.gaz.resolve(m.group(0), countries)
             if place is None or place.kind != "city" or not countries or place.country != countries[0]:
                 continue
-            dist = abs(m.start() - near)
+            dist = abs(m.start() - start)
             if dist <= _PARENT_REACH and (best is None or dist < best[0]):
                 best = (dist, place)
         return best[1] if best else None

@@ -28,6 +28,7 @@ class Sentence:
     start: int
     end: int
     text: str  # the cleaned text of [start, end) — same characters as the original but spaces
+    index: int = 0  # position in the article's sentence list
 
 
 def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
@@ -76,5 +77,5 @@ def split(clean: CleanText, lang: str = "fr") -> list[Sentence]:
                 sent = text[a:b]
                 if is_boilerplate_sentence(sent, lang):
                     continue
-                out.append(Sentence(a, b, sent))
+                out.append(Sentence(a, b, sent, len(out)))
     return out
