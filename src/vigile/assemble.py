@@ -40,6 +40,18 @@ FIGURE_KEYS_BY_TYPE: dict[str, set[str]] = {
 _TOLL_CAUSES = {"air_strike", "shelling", "armed_clash", "bombing"}
 #: How far (characters) a place may stand from its cue and still be its place.
 _PLACE_REACH = 160
+#: In choosing a cue's place, one step coarser (site → city → region → country)
+#: weighs like this many characters of distance.
+_PRECISION_COST = 40
+#: "X, le ministère a précisé que …": what comes after the frame is the claim.
+_REPORTED_SPEECH = re.compile(
+    r"\b(a|ont|avait|avaient)\s+(\w+\s+){0,2}(indiqué|rapporté|affirmé|déclaré|précisé|annoncé|confirmé|"
+    r"expliqué|assuré|souligné|fait savoir|ajouté)\s+(\w+\s+){0,3}(que|qu.)", re.IGNORECASE)
+_MOVEMENT_TYPES = {"evacuation", "displacement", "aid_delivery"}
+_DESTINATION = re.compile(r"\b(vers|en direction d.|à destination d.|jusqu.à|rejoindre|rejoint)\s*(la ville d.|l.|la |le )?\s*$",
+                          re.IGNORECASE)
+#: Generic cue words that only say "an attack happened" — a specific event nearby is the same one.
+_VAGUE_ATTACK = re.compile(r"attaque|assaut|explosion|bombe|bombard|frappe|raid", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 #: "selon la Nema", "d'après Reuters": a name a claim is attributed to is not a place.
 _ATTRIBUTED_NAME = re.compile(r"\b(selon|d'après|d’après)\s+(l[ea']\s*|les\s+)?[^\s,.;]+", re.IGNORECASE)
@@ -64,6 +76,7 @@ class Mention:
     actors: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)
+    own_place: bool = True  # False when the place is the story's, not named in the sentence
 
 
 def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity], lang: str = "fr") -> list[str]:
@@ -104,20 +117,26 @@ def _focus_city(sentences: Sequence[Sentence], sent_places: Sequence[Sequence[Pl
     return first[counts.most_common(1)[0][0]]
 
 
-def _pick_places(cue: Cue, places: Sequence[PlaceMention], attributions: Sequence[tuple[int, int]]
-                 ) -> list[PlaceMention]:
-    """The place(s) of a cue: an enumeration after it gives one each, else the most precise near it."""
-    usable = [p for p in places if not any(a <= p.start < b for a, b in attributions)] or list(places)
+def _pick_places(cue: Cue, etype: str, sentence: str, places: Sequence[PlaceMention],
+                 attributions: Sequence[tuple[int, int]]) -> list[PlaceMention]:
+    """The place(s) of a cue: each town of an enumeration after it, else the best
+    place near it — close to the cue, and precise (a site over its town)."""
+    usable = [p for p in places if not any(a <= p.start < b for a, b in attributions)]
+    speech = _REPORTED_SPEECH.search(sentence)
+    if speech and cue.start > speech.start():
+        # "A Moscou, le ministère a précisé que …": where it was said, not where it happened
+        usable = [p for p in usable if p.start > speech.start()] or usable
+    if etype in _MOVEMENT_TYPES:
+        # "emmenés vers Idleb": a destination is not where people were moved from
+        usable = [p for p in usable if not _DESTINATION.search(sentence[max(0, p.start - 25):p.start])] or usable
+    usable = usable or list(places)
     listed = [p for p in usable if p.listed and p.start >= cue.start]
     if listed:
         return listed
     near = [p for p in usable if p.start - _PLACE_REACH <= cue.end and cue.start - _PLACE_REACH <= p.end]
     if not near:
         return []
-    # the most precise kind of place, and of those the one closest to the cue
-    rank = min(_PRECISION_RANK[p.precision] for p in near)
-    best = [p for p in near if _PRECISION_RANK[p.precision] == rank]
-    return [min(best, key=lambda p: _distance(cue, p))]
+    return [min(near, key=lambda p: _distance(cue, p) + _PRECISION_COST * _PRECISION_RANK[p.precision])]
 
 
 def _distance(cue: Cue, p: PlaceMention) -> int:
@@ -165,7 +184,7 @@ def _is_headline(sent: Sentence, lines: Sequence[tuple[int, int]]) -> bool:
     """A headline: a whole short line with no closing stop, before the body."""
     return ((sent.start, sent.end) in {(a, b) for a, b in lines[:3]} or
             any(a <= sent.start and sent.end <= b and b - a == sent.end - sent.start for a, b in lines[:3])) \
-        and len(sent.text.split()) <= 25 and sent.text.rstrip()[-1:] not in ".!?…»\""
+        and len(sent.text.split()) <= 40 and sent.text.rstrip()[-1:] not in ".!?…»\""
 
 
 def _violent(m: Mention) -> bool:
@@ -208,18 +227,19 @@ def _toll_place(sentence: str, places: Sequence[PlaceMention], attributions: Seq
 
 def _upgrade_coarse_places(mentions: list[Mention], sentences: Sequence[Sentence],
                            sent_places: Sequence[Sequence[PlaceMention]], cue_sentences: set[int]) -> None:
-    """A mention placed only at country/region level takes the site or town the
-    next sentence names in that country ("…dans le nord du Mali. Le village de
-    Soumpi…"), when that sentence reports nothing of its own."""
+    """A mention placed only at country/region level, or only at the story's
+    place, takes the site or town the next sentence names ("…dans le nord du
+    Mali. Le village de Soumpi…"; "…rapatriée. Ces avions avaient atterri à
+    Beyrouth"), when that sentence reports nothing of its own."""
     index = {id(s): i for i, s in enumerate(sentences)}
     for m in mentions:
-        if m.place is None or m.place.precision not in ("country", "region"):
+        if m.place is None or (m.own_place and m.place.precision not in ("country", "region")):
             continue
         i = index.get(id(m.sentence))
         if i is None or i + 1 >= len(sentences) or (i + 1) in cue_sentences:
             continue
         finer = [p for p in sent_places[i + 1] if p.precision in ("site", "city")
-                 and p.place.country == m.place.place.country]
+                 and (p.place.country == m.place.place.country or not m.own_place)]
         if finer:
             m.place = most_precise(finer)
 
@@ -269,8 +289,10 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
                                reference, [], sources))
         for cue in cues:
             day = _pick_day(cue.start, dates) or story.day
-            for place in _pick_places(cue, places, attributions) or [story.place]:
-                new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources)))
+            picked = _pick_places(cue, cue.type, sent.text, places, attributions)
+            for place in picked or [story.place]:
+                new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources),
+                                   own_place=bool(picked)))
         if not new and killed_like:
             last = story.last_violent()
             own = [p for p in places if p.precision in ("site", "city")]
@@ -314,7 +336,9 @@ def _fold_generic(mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         target = next((t for t in specific if key(t) == key(m) and t.type != m.type and near(t, m)), None)
-        if _violent(m) and m.cue is not None and m.cue.generic and target is not None:
+        vague = m.cue is not None and m.cue.generic and bool(
+            _VAGUE_ATTACK.search(m.sentence.text[m.cue.start:m.cue.end]))
+        if _violent(m) and vague and target is not None:
             for k, v in m.figures.items():
                 target.figures.setdefault(k, v)
             target.sources.extend(s for s in m.sources if s not in target.sources)
@@ -328,8 +352,9 @@ _PRECISION_ORDER = ("site", "city", "region", "country")
 
 def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
     """A mention placed at country/region level is the same event as one of its
-    type and day at a site or town of that country: give it that place. Tolls
-    are exempt: a country's toll and a city's are two different counts."""
+    type and day at a site or town of that country: give it that place; so is
+    one at a town with the one site of that town the article places it at.
+    Tolls are exempt: a country's toll and a city's are two different counts."""
     out = []
     for m in mentions:
         if m.type != "casualty_toll" and m.place is not None and m.place.precision in ("region", "country"):
@@ -338,6 +363,11 @@ def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
                      and _PRECISION_ORDER.index(o.place.precision) < _PRECISION_ORDER.index(m.place.precision)]
             if finer:
                 m = replace(m, place=finer[0].place)
+        elif m.place is not None and m.place.precision == "city":
+            inside = [o for o in mentions if o.type == m.type and o.day == m.day and o.place is not None
+                      and o.place.precision == "site" and o.place.place.parent == m.place.place.name]
+            if len(inside) == 1:  # "un quartier d'Alep" … "Jabal Badro": one event, at the site
+                m = replace(m, place=inside[0].place)
         out.append(m)
     return out
 
