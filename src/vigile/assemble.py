@@ -60,6 +60,9 @@ _WAR_WIDE = re.compile(r"\b(conflit|guerre|pays|révolte|révolution|insurrectio
 #: A sentence that reports an earlier, superseded toll: its figures are not claims.
 _SUPERSEDED = re.compile(r"\b(précédent|ancien|premier) bilan\b|\bbilan (précédent|antérieur)\b|"
                          r"\bremplace un précédent\b", re.IGNORECASE)
+#: A sentence stating a new total: its figures replace the ones told before.
+_UPDATED_TOLL = re.compile(r"\b(porte|portant|portent)\s+(désormais\s+|ainsi\s+)?à\s+\d|\bnouveau bilan\b|"
+                           r"\bs.élève\s+(désormais|maintenant)\s+à\b|\bs.établit désormais à\b", re.IGNORECASE)
 #: "cette ville", "la localité": the sentence is about the place the story is at.
 _ANAPHORA = re.compile(r"\b(cette|la même|ladite)\s+(ville|localité|cité|zone|agglomération|région)\b", re.IGNORECASE)
 
@@ -77,6 +80,7 @@ class Mention:
     sources: list[str] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)
     own_place: bool = True  # False when the place is the story's, not named in the sentence
+    updated: bool = False  # the sentence states a new total ("porte à 43 le nombre de victimes")
 
 
 def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity], lang: str = "fr") -> list[str]:
@@ -155,10 +159,13 @@ def _pick_day(cue_start: int, dates: Sequence[DateMention]) -> dt.date | None:
 
 def _assign_figures(mentions: Sequence[Mention], figures: Sequence[FigureMention]) -> None:
     """Give each figure to one compatible mention: the one whose place is the nearest
-    before the figure when the sentence lists several places, else the first."""
+    before the figure when the sentence lists several places, else the first. A
+    figure after a whole enumeration of places counts for all of them together:
+    it belongs to none ("… ont visé A, B et C, faisant huit morts")."""
+    listed_ends = [m.place.end for m in mentions if m.place is not None and m.place.listed and m.own_place]
     for fig in figures:
         fits = [m for m in mentions if fig.key in FIGURE_KEYS_BY_TYPE.get(m.type, ())]
-        if not fits:
+        if not fits or (len(listed_ends) > 1 and fig.start > max(listed_ends)):
             continue
         placed = [m for m in fits if m.place is not None and m.place.listed and m.place.start <= fig.start]
         target = max(placed, key=lambda m: m.place.start) if placed else fits[0]  # type: ignore[union-attr]
@@ -306,6 +313,9 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
                 _assign_figures([last], killed_like)
                 continue
         _assign_figures(new, figures)
+        if _UPDATED_TOLL.search(sent.text):
+            for m in new:
+                m.updated = True
         if _is_headline(sent, clean.lines) and not story.mentions:
             headline.extend(new)  # a headline sums up the body: told after it, if at all
             continue
@@ -319,13 +329,29 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
             mentions.append(h)
         elif not body.figures:
             body.figures.update(h.figures)
+    _settle_strike_type(mentions)
     return merge(_fold_generic(mentions), clean.original)
 
 
+def _settle_strike_type(mentions: list[Mention]) -> None:
+    """A bare "bombardement" is an air strike unless the story around it (this
+    sentence or the three before) tells a specific shelling: then it is that."""
+    for i, m in enumerate(mentions):
+        if m.type != "air_strike" or m.cue is None or not m.cue.generic:
+            continue
+        if not m.sentence.text[m.cue.start:m.cue.end].lower().startswith("bombard"):
+            continue
+        before = [o for o in mentions[:i] if m.sentence.index - o.sentence.index <= 3
+                  and o.cue is not None and not o.cue.generic and o.type in ("air_strike", "shelling")]
+        if before and before[-1].type == "shelling":
+            m.type = "shelling"
+
+
 def _fold_generic(mentions: list[Mention]) -> list[Mention]:
-    """A generic mention ("l'attaque", "les explosions") at the place and day of a
+    """A vague mention ("l'attaque", "les explosions") at the place and day of a
     specific violent one told in the same or the next sentence is that event told
-    again: fold it in."""
+    again: fold it in. A generic strike word ("bombardements") is not folded: it
+    may be a different strike, and its type was settled by :func:`_settle_strike_type`."""
     def key(m: Mention) -> tuple:
         return (m.place.place.name if m.place else None, m.day)
 
@@ -336,9 +362,9 @@ def _fold_generic(mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         target = next((t for t in specific if key(t) == key(m) and t.type != m.type and near(t, m)), None)
-        vague = m.cue is not None and m.cue.generic and bool(
+        vague = m.cue is not None and m.cue.generic and m.type in ("armed_clash", "bombing") and bool(
             _VAGUE_ATTACK.search(m.sentence.text[m.cue.start:m.cue.end]))
-        if _violent(m) and vague and target is not None:
+        if vague and target is not None:
             for k, v in m.figures.items():
                 target.figures.setdefault(k, v)
             target.sources.extend(s for s in m.sources if s not in target.sources)
@@ -348,6 +374,14 @@ def _fold_generic(mentions: list[Mention]) -> list[Mention]:
 
 
 _PRECISION_ORDER = ("site", "city", "region", "country")
+#: A site this close to a town (km) is inside it.
+_SAME_SPOT_KM = 10.0
+
+
+def _km(a, b) -> float:
+    from vigile.evaluate import km
+
+    return km((a.lat, a.lon), (b.lat, b.lon))
 
 
 def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
@@ -361,11 +395,13 @@ def _refine_coarse(mentions: Sequence[Mention]) -> list[Mention]:
             finer = [o for o in mentions if o.type == m.type and o.day == m.day and o.place is not None
                      and o.place.place.country == m.place.place.country
                      and _PRECISION_ORDER.index(o.place.precision) < _PRECISION_ORDER.index(m.place.precision)]
-            if finer:
+            if len({o.place.place.name for o in finer}) == 1:  # several candidates: do not guess
                 m = replace(m, place=finer[0].place)
-        elif m.place is not None and m.place.precision == "city":
+        elif m.place is not None and m.place.precision == "city" and not m.place.listed:
             inside = [o for o in mentions if o.type == m.type and o.day == m.day and o.place is not None
-                      and o.place.precision == "site" and o.place.place.parent == m.place.place.name]
+                      and o.place.precision == "site" and not o.place.listed
+                      and _km(o.place.place, m.place.place) <= _SAME_SPOT_KM]
+            inside = list({o.place.place.name: o for o in inside}.values())
             if len(inside) == 1:  # "un quartier d'Alep" … "Jabal Badro": one event, at the site
                 m = replace(m, place=inside[0].place)
         out.append(m)
@@ -393,5 +429,8 @@ def merge(mentions: Sequence[Mention], original: str) -> list[EventRecord]:
             if src not in rec.sources:
                 rec.sources.append(src)
         for k, v in m.figures.items():
-            rec.figures.setdefault(k, v)  # type: ignore[arg-type]
+            if m.updated:
+                rec.figures[k] = v  # type: ignore[index]
+            else:
+                rec.figures.setdefault(k, v)  # type: ignore[arg-type]
     return list(records.values())

@@ -54,6 +54,8 @@ class _Patterns:
     site_heads: re.Pattern[str]
     town_lists: re.Pattern[str]
     prefixed: re.Pattern[str]
+    region_heads: re.Pattern[str]
+    not_event: re.Pattern[str]
     locative: re.Pattern[str]
     metonyms: frozenset[str]
 
@@ -68,6 +70,9 @@ def _patterns(lang: str) -> _Patterns:
     return _Patterns(
         site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})(?:\s+(?:{adjectives}))?\s+"
                               rf"(?:(?:de|du|des|d'|d’)\s*)?(?:(?:la|le|les|l'|l’)\s*)?{name}", re.IGNORECASE),
+        region_heads=re.compile(rf"\b(?P<head>{'|'.join(data['region_heads'])})\s+(?:\w+\s+)?(?:de |d'|d’|du )"
+                                rf"(?:la |l'|l’)?{name}", re.IGNORECASE),
+        not_event=re.compile("|".join(f"(?:{p})" for p in data["not_event_place_before"]), re.IGNORECASE),
         prefixed=re.compile(rf"(?<![\w'’-])(?P<name>(?:{prefixes})[ -](?:(?:al|el|ad|as|ar|ech|ach)[ -])?"
                             rf"[{_UPPER}][\w'’-]+(?:[ -][{_UPPER}][\w'’-]+)?)"),
         town_lists=re.compile(rf"\b(?:{'|'.join(data['town_list_heads'])})\s+(?:de |d'|d’|du )?{name}",
@@ -119,6 +124,11 @@ class PlaceFinder:
         # 1b. Arabic-prefixed toponyms NER takes for persons ("Jabal Badro")
         for m in pats.prefixed.finditer(sentence):
             self._add_run(sentence, m, countries, focus_city, add, site=True)
+        # 1c. first-level regions named with their head ("la province d'Idlib")
+        for m in pats.region_heads.finditer(sentence):
+            place = self.gaz.resolve(f"{m.group('head').lower()} de {m.group('name')}", countries)
+            if place is not None and place.kind in ("region", "country") and self._plausible(place, countries):
+                add(m.start("name"), m.end("name"), place)
         # 2. towns introduced by a plural head ("les villes d'A, B et C")
         for m in pats.town_lists.finditer(sentence):
             self._add_run(sentence, m, countries, focus_city, add, site=False)
@@ -149,7 +159,8 @@ class PlaceFinder:
             if not self._locative(sentence, ha, place, pats):
                 continue
             add(ha, hb, place)
-        return sorted(found, key=lambda p: p.start)
+        return sorted((f for f in found if not pats.not_event.search(sentence[max(0, f.start - 60):f.start])),
+                      key=lambda p: p.start)
 
     @staticmethod
     def _plausible(place: Place, countries: Sequence[str], ner: bool = False) -> bool:

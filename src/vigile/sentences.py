@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from vigile.clean import CleanText, is_boilerplate_sentence
 
 MAX_SENTENCE_CHARS = 1200
-_BOUNDARY = re.compile(r"[.!?…]+[»\"”’)]*\s+(?=[«\"“(\-–—]?\s?[A-ZÀ-ÖØ-Þ0-9])")
+_BOUNDARY = re.compile(r"[.!?…]+[»\"”’)]*\s+(?=[«\"“(\-–—]?\s?[A-ZÀ-ÖØ-Þ0-9])"
+                       # a quotation opening a new sentence after a word with its stop missing
+                       r"|(?<=[a-zà-ÿ])\s+(?=«\s?[A-ZÀ-ÖØ-Þ])")
 _ABBREVIATIONS = frozenset(
     "m mm mme mmes mlle dr pr me st ste av apr j.-c etc cf n° no art fig vol gal gén col cdt lt sgt".split()
 )
@@ -60,7 +62,7 @@ def split(clean: CleanText, lang: str = "fr") -> list[Sentence]:
         start = line_start
         bounds: list[tuple[int, int]] = []
         for m in _BOUNDARY.finditer(text, line_start, line_end):
-            if text[m.start()] == "." and m.end() - m.start() and _is_abbreviation(text, m.start()):
+            if text[m.start()] == "." and _is_abbreviation(text, m.start()):
                 continue
             bounds.append((start, m.end()))
             start = m.end()
