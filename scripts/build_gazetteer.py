@@ -38,8 +38,10 @@ import argparse
 import csv
 import gettext
 import importlib.metadata
+import shutil
 import sqlite3
 import sys
+import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -220,9 +222,11 @@ def countries(city_records: list[Record]) -> list[Record]:
 
 def write(records: Iterable[Record], out: Path) -> dict[str, int]:
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
+    # Built outside the package folder, then moved: no half-written file or
+    # journal ever sits where it could be packaged or committed.
+    tmp = Path(tempfile.mkdtemp()) / out.name
     db = sqlite3.connect(tmp)
+    db.execute("PRAGMA journal_mode = OFF")
     db.executescript(SCHEMA)
     seen: set[int] = set()
     keys: set[tuple[str, int]] = set()
@@ -251,7 +255,8 @@ def write(records: Iterable[Record], out: Path) -> dict[str, int]:
     db.commit()
     db.execute("VACUUM")
     db.close()
-    tmp.replace(out)
+    shutil.move(tmp, out)
+    tmp.parent.rmdir()
     return dict(counts)
 
 

@@ -26,22 +26,25 @@ from .place import Candidate, Place
 from .ranking import is_weak, rank
 from .store import PlaceStore, StaleGazetteer
 
-__all__ = ["Gazetteer", "Place", "StaleGazetteer", "DEFAULT_DB"]
+__all__ = ["DEFAULT_DB", "FUZZY_SIMILARITY", "Gazetteer", "Place", "StaleGazetteer"]
 
 DEFAULT_DB = Path(__file__).resolve().parent / "places.sqlite"
-_CACHE_SIZE = 1 << 16
+_CACHE_SIZE = 1 << 13
 #: Spelling similarity a skeleton match needs ("Qousseir"/"Al Qusayr" 0.67,
 #: "Qaboun"/"Kobani" 0.55): below it, same consonants are a coincidence.
-FUZZY_SIMILARITY = 0.6
+FUZZY_SIMILARITY = 0.7
+#: Only skeleton matches this close to the best one are kept, so a weaker
+#: namesake in the article's country does not win by default.
+FUZZY_SPREAD = 0.1
 
 
 @dataclass(frozen=True)
 class _Match:
     """What one surface form matched, and how."""
 
-    candidates: tuple[Candidate, ...]   # best first, without context
+    candidates: tuple[Candidate, ...]   # unordered; ranking needs the article's countries
     prefer: str | None                  # kind asked for by a generic head
-    key: str                            # name key of the form that was looked up
+    keys: tuple[str, ...]               # name keys of the forms that were looked up
     bare: bool                          # no generic head or part suffix was peeled
     fuzzy: bool                         # matched on the consonant skeleton only
 
@@ -52,13 +55,13 @@ class Gazetteer:
     def __init__(self, db_path: Path = DEFAULT_DB, lang: str = "fr") -> None:
         self._store = PlaceStore(db_path)
         self._lex = Lexicon.load(lang, self._store)
-        self._curated_by_id = {c.place.id: c for cs in self._lex.overlay.values() for c in cs}
+        self._corrected = {c.place.id: c.place for cs in self._lex.overlay.values() for c in cs}
         self._match = functools.lru_cache(maxsize=_CACHE_SIZE)(self._match_uncached)
         self._ranked = functools.lru_cache(maxsize=_CACHE_SIZE)(self._ranked_uncached)
 
     @classmethod
     @functools.cache
-    def default(cls) -> "Gazetteer":
+    def default(cls) -> Gazetteer:
         """The bundled gazetteer with the French resources, opened once per process."""
         return cls()
 
@@ -88,7 +91,7 @@ class Gazetteer:
         if not ranked:
             return None
         best = ranked[0]
-        if match.bare and match.key in self._lex.stopwords:
+        if match.bare and any(k in self._lex.stopwords for k in match.keys):
             if not best.curated and best.place.kind != "country":
                 return None
         if is_weak(best, match.candidates, context):
@@ -110,14 +113,23 @@ class Gazetteer:
 
     # -- internals --------------------------------------------------------
 
-    def _curated(self, found: list[Candidate]) -> list[Candidate]:
-        """Replace GeoNames places by their curated version where the overlay has one."""
-        return [self._curated_by_id.get(c.place.id, c) for c in found]
+    def _corrected_version(self, c: Candidate) -> Candidate:
+        """The overlay's version of a GeoNames place (better name, fixed coordinates).
 
-    def _candidates(self, key: str) -> list[Candidate]:
-        found = {c.place.id: c for c in self._curated(self._store.by_key(key))}
-        for c in self._lex.overlay.get(key, ()):
-            found[c.place.id] = c
+        It stays an ordinary candidate: only a form listed in the overlay makes
+        a candidate curated, so a corrected region does not outrank its city.
+        """
+        place = self._corrected.get(c.place.id)
+        return Candidate(place, False, c.admin1) if place else c
+
+    def _candidates(self, keys: Sequence[str]) -> list[Candidate]:
+        found: dict[str, Candidate] = {}
+        for key in keys:
+            for c in self._store.by_key(key):
+                found.setdefault(c.place.id, self._corrected_version(c))
+        for key in keys:
+            for c in self._lex.overlay.get(key, ()):
+                found[c.place.id] = c
         return list(found.values())
 
     def _strip_articles(self, words: list[str]) -> list[str]:
@@ -125,34 +137,44 @@ class Gazetteer:
             words = words[1:]
         return words
 
-    def _peel(self, folded: str) -> tuple[str, str | None, bool]:
-        """Strip leading articles, one generic head and a trailing part word."""
+    def _peel(self, words: list[str]) -> tuple[str, str | None, bool]:
+        """Strip generic heads (and the articles after them) and a trailing part word.
+
+        Heads nest ("aéroport militaire de la ville de Deir ez-Zor"); the
+        outermost one names the thing meant, so its kind is the preference.
+        """
         heads = self._lex.heads
-        words = self._strip_articles(folded.split())
         prefer, bare = None, True
-        for head, kind in heads.prefixes:
-            size = len(head.split())
-            if words[:size] == head.split() and len(words) > size:
-                words, prefer, bare = self._strip_articles(words[size:]), kind, False
-                break
+        peeled = True
+        while peeled:
+            peeled = False
+            for head, kind in heads.prefixes:
+                size = len(head.split())
+                if words[:size] == head.split() and len(words) > size:
+                    prefer = kind if bare else prefer
+                    words, bare, peeled = self._strip_articles(words[size:]), False, True
+                    break
         if len(words) > 1 and words[-1] in heads.suffixes:
             words, bare = words[:-1], False
         return " ".join(words), prefer, bare
 
     def _match_uncached(self, mention: str) -> _Match:
-        """Exact key, then without articles, then without heads; else the skeleton."""
+        """The form as written and without leading articles (together: "l'Irak" is
+        Iraq, not the hamlet "Lirac"; "Le Caire" is Cairo); then without a generic
+        head or part suffix; failing all, the consonant skeleton."""
         folded = fold(mention)
         if not folded:
-            return _Match((), None, "", True, False)
-        attempts = [(folded, None, True),
-                    (" ".join(self._strip_articles(folded.split())), None, True),
-                    self._peel(folded)]
-        for form, prefer, bare in attempts:
-            found = self._candidates(squeeze(form))
-            if found:
-                return _Match(tuple(rank(found, prefer=prefer)), prefer, squeeze(form), bare, False)
-        form, prefer, bare = attempts[-1]
-        return _Match(tuple(rank(self._fuzzy(form), prefer=prefer)), prefer, squeeze(form), bare, True)
+            return _Match((), None, (), True, False)
+        words = self._strip_articles(folded.split())
+        keys = tuple(dict.fromkeys((squeeze(folded), squeeze(" ".join(words)))))
+        found = self._candidates(keys)
+        if found:
+            return _Match(tuple(found), None, keys, True, False)
+        form, prefer, bare = self._peel(words)
+        found = self._candidates((squeeze(form),))
+        if found:
+            return _Match(tuple(found), prefer, (squeeze(form),), bare, False)
+        return _Match(tuple(self._fuzzy(form)), prefer, (squeeze(form),), bare, True)
 
     def _fuzzy(self, form: str) -> list[Candidate]:
         """Places whose name has the form's consonant skeleton and a close spelling."""
@@ -160,9 +182,14 @@ class Gazetteer:
         if not bones:
             return []
         wanted = spelling(form)
-        found = {c.place.id: c for c, spelled in self._store.by_skeleton(bones)
-                 if similarity(wanted, spelled) >= FUZZY_SIMILARITY}
-        return self._curated(list(found.values()))
+        scores: dict[str, float] = {}
+        found: dict[str, Candidate] = {}
+        for c, spelled in self._store.by_skeleton(bones):
+            score = similarity(wanted, spelled)
+            if score >= max(FUZZY_SIMILARITY, scores.get(c.place.id, 0.0)):
+                scores[c.place.id], found[c.place.id] = score, c
+        floor = max(scores.values(), default=1.0) - FUZZY_SPREAD
+        return [self._corrected_version(c) for pid, c in found.items() if scores[pid] >= floor]
 
     def _ranked_uncached(self, mention: str, countries: tuple[str, ...]) -> tuple[Candidate, ...]:
         """Candidates in context order; a region head promotes the city's own region."""
@@ -179,4 +206,4 @@ class Gazetteer:
         if c.place.kind != "city" or not c.admin1:
             return None
         region = self._store.region(c.place.country, c.admin1)
-        return self._curated_by_id.get(region.place.id, region) if region else None
+        return self._corrected_version(region) if region else None

@@ -6,7 +6,8 @@ the resolver:
 - ``places.tsv``: the curated overlay (exonyms GeoNames lacks or ranks badly,
   neighbourhoods, bases, landmarks, regions), one place per line;
 - ``place_heads.tsv``: leading articles, generic heads ("province de") with
-  the kind they ask for, and trailing parts ("Est") that name a city's part;
+  the kind they ask for, words for a part of a place ("nord de"), and
+  trailing parts ("Est") that name a city's part;
 - ``place_stopwords.txt``: words that are GeoNames names but, alone in a
   text, almost never the place (months, first names, acronyms);
 - ``demonyms.tsv``: nationality adjectives and nouns -> ISO 3166-1 alpha-2.
@@ -27,7 +28,7 @@ LANG_ROOT = Path(__file__).resolve().parent.parent / "lang"
 _NO_COUNTRY = "-"   # demonyms.tsv: a people without a state of its own ("kurde")
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
+def tsv_rows(path: Path) -> Iterator[list[str]]:
     """Tab-separated rows, skipping blank lines, ``#`` comments and the header."""
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -46,20 +47,20 @@ class Heads:
     """Word sequences (folded) that frame a place name rather than being part of it."""
 
     articles: frozenset[str]
-    prefixes: tuple[tuple[str, str], ...]   # (folded head, preferred kind), longest first
+    prefixes: tuple[tuple[str, str | None], ...]   # (folded head, preferred kind), longest first
     suffixes: frozenset[str]
 
 
 def load_heads(path: Path) -> Heads:
     articles, prefixes, suffixes = set(), [], set()
-    for form, role in (r[:2] for r in _rows(path)):
+    for form, role in (r[:2] for r in tsv_rows(path)):
         folded = fold(form)
         if role == "article":
             articles.add(folded)
         elif role == "suffix":
             suffixes.add(folded)
-        elif role in KINDS:
-            prefixes.append((folded, role))
+        elif role in KINDS or role == "part":
+            prefixes.append((folded, None if role == "part" else role))
         else:
             raise ValueError(f"{path}: unknown role {role!r} for {form!r}")
     prefixes.sort(key=lambda p: -len(p[0]))
@@ -75,7 +76,7 @@ def load_stopwords(path: Path) -> frozenset[str]:
 def load_demonyms(path: Path) -> dict[str, str | None]:
     """Folded form -> ISO2 (None for peoples with no state, so they are known, not guessed)."""
     out: dict[str, str | None] = {}
-    for row in _rows(path):
+    for row in tsv_rows(path):
         iso = row[1].upper()
         for form in row[0].split("|"):
             out[fold(form)] = None if iso == _NO_COUNTRY else iso
@@ -89,7 +90,7 @@ def load_overlay(path: Path, store: PlaceStore) -> dict[str, tuple[Candidate, ..
     its empty fields are taken from the database.
     """
     out: dict[str, list[Candidate]] = defaultdict(list)
-    for n, row in enumerate(_rows(path), 2):
+    for n, row in enumerate(tsv_rows(path), 2):
         pid, name, country, kind, lat, lon, parent, forms = (row + [""] * 8)[:8]
         base = store.by_gid(int(pid[3:])) if pid.startswith("gn:") else None
         if pid.startswith("gn:") and base is None:
@@ -124,7 +125,7 @@ class Lexicon:
     demonyms: dict[str, str | None]
 
     @classmethod
-    def load(cls, lang: str, store: PlaceStore) -> "Lexicon":
+    def load(cls, lang: str, store: PlaceStore) -> Lexicon:
         root = LANG_ROOT / lang
         return cls(
             overlay=load_overlay(root / "places.tsv", store),

@@ -8,9 +8,9 @@ The order encodes how a French news text names places:
 4. a curated entry from another country;
 5. any other GeoNames place.
 
-Within a tier the bigger place wins, except that a region never outranks the
-city of the same name in it ("Idleb" is the city; "province d'Idleb" the
-region), and a kind asked for by a generic head ("province de") comes first.
+Within a tier the bigger place wins, except that a region does not outrank a
+town of the same name in its country ("Idleb" is the city; "province d'Idleb"
+the region), and a kind asked for by a generic head ("province de") comes first.
 A tiny namesake in the article's country does not beat a world city
 ("Moscou" in a Syrian article is still Moscow).
 """
@@ -23,17 +23,24 @@ from .place import Candidate
 #: An in-context place this small loses to an out-of-context one of BIG_CITY people.
 SMALL_PLACE = 10_000
 BIG_CITY = 1_000_000
-#: An out-of-context, ambiguous GeoNames hit smaller than this is refused.
+#: A city at least this big keeps the key from a same-country region of its name.
+NAMESAKE_TOWN = 10_000
+#: An out-of-context GeoNames hit smaller than this is refused (see is_weak).
 MIN_AMBIGUOUS_POPULATION = 5_000
 
 
 def _effective_population(c: Candidate, cities: Sequence[Candidate]) -> int:
-    """A region ranks just below the biggest city of its own that shares the key."""
+    """A region ranks just below a real town of the same name in its country.
+
+    "Donetsk" is the city, not the oblast around it, even though the oblast is
+    bigger; a hamlet that merely shares a province's name ("Helmand") does not
+    demote the province.
+    """
     if c.place.kind != "region":
         return c.place.population
-    own = [x.place.population for x in cities
-           if x.place.country == c.place.country and x.admin1 == c.admin1]
-    return min(c.place.population, max(own) - 1) if own else c.place.population
+    towns = [x.place.population for x in cities
+             if x.place.country == c.place.country and x.place.population >= NAMESAKE_TOWN]
+    return min(c.place.population, max(towns) - 1) if towns else c.place.population
 
 
 def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
@@ -63,8 +70,13 @@ def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
 
 
 def is_weak(best: Candidate, candidates: Sequence[Candidate], countries: Sequence[str]) -> bool:
-    """A small GeoNames place outside the article's countries, for an ambiguous name."""
+    """A small GeoNames place outside the article's countries.
+
+    Refused when the name is ambiguous, or when the article has countries and
+    this is not one of them: a 600-person hamlet abroad is far likelier to be
+    a misread word than the place meant.
+    """
     if best.curated or best.place.kind != "city" or best.place.country in countries:
         return False
-    distinct = {c.place.id for c in candidates}
-    return len(distinct) > 1 and best.place.population < MIN_AMBIGUOUS_POPULATION
+    ambiguous = len({c.place.id for c in candidates}) > 1
+    return (ambiguous or bool(countries)) and best.place.population < MIN_AMBIGUOUS_POPULATION
