@@ -6,11 +6,12 @@ Builds N articles of dev-like length by recombining the lines of the dev
 set's articles (../shared/eval/dev.jsonl; the bundled samples when it is
 absent), with a fixed seed, then times
 
-* Vigile: ``Pipeline.extract`` over them (n processes), start-up excluded;
+* Vigile: ``Pipeline.extract`` over them (n processes);
 * bare spaCy: ``nlp.pipe`` over the same texts with the same model and
   components, same number of processes;
 
-and prints docs/s, words/s, the ratio of the two, and peak RSS of the parent
+and prints docs/s with start-up (worker processes loading the model) and
+steady (after the first result), words/s, the ratio of the two, and peak RSS of the parent
 and of a worker (``ru_maxrss``), measured before the bare pass. Run it on
 a quiet machine.
 """
@@ -47,6 +48,21 @@ def corpus(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
+def timed(results, n: int, count) -> tuple[float, float, int]:
+    """Wall time of draining ``results`` (start-up included), the steady rate
+    after the first result (start-up excluded), and the sum of ``count``."""
+    t0 = time.perf_counter()
+    it = iter(results)
+    total = count(next(it))
+    t_first = time.perf_counter()
+    seen = 1
+    for r in it:
+        total += count(r)
+        seen += 1
+    end = time.perf_counter()
+    return end - t0, (seen - 1) / max(end - t_first, 1e-9), total
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory of this process and of its largest finished child, in MB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -73,35 +89,23 @@ def main() -> None:
     articles = [Article.model_validate(d) for d in docs]
 
     pipeline = Pipeline(batch_size=args.batch_size, n_process=args.processes)
-    # warm-up outside the clock: worker start-up and model loading
-    list(pipeline.extract(articles[: args.batch_size * args.processes]))
-    if args.processes > 1:
-        # a pool lives for one extract() call; time a whole call, and report start-up apart
-        t0 = time.perf_counter()
-        list(Pipeline(batch_size=args.batch_size, n_process=args.processes).extract(articles[:1]))
-        startup = time.perf_counter() - t0
-    else:
-        startup = 0.0
-    t0 = time.perf_counter()
-    n_events = sum(len(r.events) for r in pipeline.extract(articles))
-    elapsed = time.perf_counter() - t0 - startup
+    elapsed, steady, n_events = timed(pipeline.extract(articles), len(docs), lambda r: len(r.events))
     own, kids = peak_rss_mb()
     workers = args.processes if args.processes > 1 else 0
-    print(f"vigile    {len(docs) / elapsed:7.1f} docs/s  {words / elapsed:8,.0f} words/s  "
-          f"{elapsed:6.1f} s (pool start-up {startup:.1f} s excluded)  {n_events} events", flush=True)
+    print(f"vigile        {len(docs) / elapsed:7.1f} docs/s with start-up ({elapsed:.1f} s), "
+          f"{steady:7.1f} docs/s steady, {words / elapsed:8,.0f} words/s  {n_events} events", flush=True)
     print(f"peak RSS: parent {own:,.0f} MB, largest worker {kids:,.0f} MB, "
           f"all processes ≤ {own + kids * workers:,.0f} MB", flush=True)
 
     if not args.skip_bare:
         nlp = load("fr")
         texts = [d["text"] for d in docs]
-        list(nlp.pipe(texts[:32], batch_size=args.batch_size))
-        t0 = time.perf_counter()
-        for _ in nlp.pipe(texts, batch_size=args.batch_size, n_process=args.processes):
-            pass
-        bare = time.perf_counter() - t0
-        print(f"bare nlp.pipe {len(docs) / bare:7.1f} docs/s  {bare:6.1f} s  (components {nlp.pipe_names})")
-        print(f"ratio vigile / bare nlp.pipe: {elapsed / bare:.2f}x")
+        bare, bare_steady, _ = timed(nlp.pipe(texts, batch_size=args.batch_size, n_process=args.processes),
+                                     len(docs), lambda d: 0)
+        print(f"bare nlp.pipe {len(docs) / bare:7.1f} docs/s with start-up ({bare:.1f} s), "
+              f"{bare_steady:7.1f} docs/s steady  (components {nlp.pipe_names})")
+        print(f"ratio vigile / bare nlp.pipe: {elapsed / bare:.2f}x with start-up, "
+              f"{bare_steady / steady:.2f}x steady")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def test_toll_markers_near_a_killed_figure():
 
 
 def test_absorbing_cue_owns_its_clause():
-    cues = find_cues("Moscou a annoncé un arrêt des raids aériens et des tirs d'artillerie sur Alep, a dit un porte-parole.")
+    cues = find_cues("Moscou a annoncé un arrêt des raids aériens et des tirs d'artillerie sur Alep, "
+                     "a dit un porte-parole.")
     assert [c.type for c in cues] == ["ceasefire"]
 
 

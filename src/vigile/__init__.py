@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Iterable, Optional, Union
+from typing import Iterable, Union
 
 from vigile.schema import Article, ArticleResult, EventRecord, Figure, Location
 

@@ -16,16 +16,9 @@ from typing import Sequence
 
 from vigile.resources import load_yaml
 
-_TARGET_BEFORE = re.compile(
-    r"(contre|visant|vis(é|ée|és|ées)|cible|positions? (de|d.|du)|membres? (de|d.|du)|"
-    r"aux mains (de|d.|du)|face (à|aux?)|fief (de|d.|du)|bastion (de|d.|du)|détenu par|tenue? par|"
-    r"siège (de|d.|du)|combattants? (de|d.|du)|présence (de|d.|du)|menace (de|d.|du)|pertes? (de|d.|du))\s*(la |l.|les )?$",
-    re.IGNORECASE,
-)
-#: How far after an attribution frame its named source may stand; the
-#: clause also ends at punctuation or a "que" (what follows is the claim).
+#: How far after an attribution frame its named source may stand (the clause
+#: may end sooner: ``clause_end`` in ``sources.yaml``).
 _FRAME_REACH = 90
-_CLAUSE_END = re.compile(r"[,;.:«»\"“”()]|\bque\b|\bqu'")
 
 
 @dataclass(frozen=True)
@@ -58,11 +51,23 @@ def _actor_aliases(lang: str) -> tuple[Alias, ...]:
     return _compile(load_yaml(lang, "actors.yaml"))
 
 
+@dataclass(frozen=True)
+class _Sources:
+    frames: re.Pattern[str]
+    aliases: tuple[Alias, ...]
+    clause_end: re.Pattern[str]
+    target_before: re.Pattern[str]
+
+
 @lru_cache(maxsize=None)
-def _sources(lang: str) -> tuple[re.Pattern[str], tuple[Alias, ...]]:
+def _sources(lang: str) -> _Sources:
     data = load_yaml(lang, "sources.yaml")
-    frames = re.compile("|".join(f"(?:{p})" for p in data["frames"]), re.IGNORECASE)
-    return frames, _compile(data["aliases"])
+    return _Sources(
+        frames=re.compile("|".join(f"(?:{p})" for p in data["frames"]), re.IGNORECASE),
+        aliases=_compile(data["aliases"]),
+        clause_end=re.compile(data["clause_end"], re.IGNORECASE),
+        target_before=re.compile(data["target_before"], re.IGNORECASE),
+    )
 
 
 def _mentions(text: str, aliases: Sequence[Alias], countries: Sequence[str]) -> list[NameMention]:
@@ -82,23 +87,22 @@ def _mentions(text: str, aliases: Sequence[Alias], countries: Sequence[str]) -> 
 
 def attribution_spans(sentence: str, lang: str = "fr") -> list[tuple[int, int]]:
     """Spans of a sentence that hold attributions ("selon l'OSDH", "a indiqué X")."""
-    frames, _ = _sources(lang)
+    src = _sources(lang)
     spans = []
-    for m in frames.finditer(sentence):
+    for m in src.frames.finditer(sentence):
         limit = min(len(sentence), m.end() + _FRAME_REACH)
-        stop = _CLAUSE_END.search(sentence, m.end(), limit)
+        stop = src.clause_end.search(sentence, m.end(), limit)
         spans.append((m.start(), stop.start() if stop else limit))
     return spans
 
 
 def find_sources(sentence: str, countries: Sequence[str], lang: str = "fr") -> list[str]:
     """Canonical sources named in the sentence's attribution clauses, in order."""
-    _, aliases = _sources(lang)
     spans = attribution_spans(sentence, lang)
     if not spans:
         return []
     names: list[str] = []
-    for mention in _mentions(sentence, aliases, countries):
+    for mention in _mentions(sentence, _sources(lang).aliases, countries):
         near = any(a <= mention.start < b for a, b in spans)
         # "X a indiqué": a source right before its verb
         before = any(0 <= a - mention.end <= 40 for a, _ in spans)
@@ -114,7 +118,7 @@ def find_actors(sentence: str, countries: Sequence[str], lang: str = "fr") -> li
     for mention in _mentions(sentence, _actor_aliases(lang), countries):
         if any(a <= mention.start < b for a, b in spans):
             continue  # named as who says it, not who did it
-        if _TARGET_BEFORE.search(sentence[max(0, mention.start - 30):mention.start]):
+        if _sources(lang).target_before.search(sentence[max(0, mention.start - 30):mention.start]):
             continue
         out.append(mention)
     return out

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Sequence
 
 from vigile.actors import attribution_spans, find_actors, find_sources
@@ -23,6 +24,7 @@ from vigile.detect import Cue, find_cues, is_anaphoric, is_background, is_toll
 from vigile.figures import FigureMention, find_figures
 from vigile.nlp import Entity
 from vigile.places import _PRECISION_RANK, PlaceFinder, PlaceMention, most_precise
+from vigile.resources import load_yaml
 from vigile.schema import Article, EventRecord, Figure, Location
 from vigile.sentences import Sentence
 
@@ -43,28 +45,26 @@ _PLACE_REACH = 160
 #: In choosing a cue's place, one step coarser (site → city → region → country)
 #: weighs like this many characters of distance.
 _PRECISION_COST = 40
-#: "X, le ministère a précisé que …": what comes after the frame is the claim.
-_REPORTED_SPEECH = re.compile(
-    r"\b(a|ont|avait|avaient)\s+(\w+\s+){0,2}(indiqué|rapporté|affirmé|déclaré|précisé|annoncé|confirmé|"
-    r"expliqué|assuré|souligné|fait savoir|ajouté)\s+(\w+\s+){0,3}(que|qu.)", re.IGNORECASE)
 _MOVEMENT_TYPES = {"evacuation", "displacement", "aid_delivery"}
-_DESTINATION = re.compile(r"\b(vers|en direction d.|à destination d.|jusqu.à|rejoindre|rejoint)\s*(la ville d.|l.|la |le )?\s*$",
-                          re.IGNORECASE)
-#: Generic cue words that only say "an attack happened" — a specific event nearby is the same one.
-_VAGUE_ATTACK = re.compile(r"attaque|assaut|explosion|bombe|bombard|frappe|raid", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
-#: "selon la Nema", "d'après Reuters": a name a claim is attributed to is not a place.
-_ATTRIBUTED_NAME = re.compile(r"\b(selon|d'après|d’après)\s+(l[ea']\s*|les\s+)?[^\s,.;]+", re.IGNORECASE)
-#: A toll said of the whole war ("le conflit a fait 300 000 morts") is the country's.
-_WAR_WIDE = re.compile(r"\b(conflit|guerre|pays|révolte|révolution|insurrection)\b", re.IGNORECASE)
-#: A sentence that reports an earlier, superseded toll: its figures are not claims.
-_SUPERSEDED = re.compile(r"\b(précédent|ancien|premier) bilan\b|\bbilan (précédent|antérieur)\b|"
-                         r"\bremplace un précédent\b", re.IGNORECASE)
-#: A sentence stating a new total: its figures replace the ones told before.
-_UPDATED_TOLL = re.compile(r"\b(porte|portant|portent)\s+(désormais\s+|ainsi\s+)?à\s+\d|\bnouveau bilan\b|"
-                           r"\bs.élève\s+(désormais|maintenant)\s+à\b|\bs.établit désormais à\b", re.IGNORECASE)
-#: "cette ville", "la localité": the sentence is about the place the story is at.
-_ANAPHORA = re.compile(r"\b(cette|la même|ladite)\s+(ville|localité|cité|zone|agglomération|région)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    war_wide: re.Pattern[str]
+    updated_toll: re.Pattern[str]
+    anaphora: re.Pattern[str]
+    attributed_name: re.Pattern[str]
+    reported_speech: re.Pattern[str]
+    destination_before: re.Pattern[str]
+    vague_attack: re.Pattern[str]
+    bare_strike: re.Pattern[str]
+
+
+@lru_cache(maxsize=None)
+def _patterns(lang: str) -> _Patterns:
+    data = load_yaml(lang, "assemble.yaml")
+    return _Patterns(**{k: re.compile(v, re.IGNORECASE) for k, v in data.items()})
 
 
 @dataclass
@@ -87,7 +87,7 @@ def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity], la
     """The article's countries by salience: named countries, demonyms, towns' countries
     (names inside attributions, such as an agency's, do not count)."""
     counts: Counter[str] = Counter()
-    attributed = [(m.start(), m.end()) for m in _ATTRIBUTED_NAME.finditer(text)]
+    attributed = [(m.start(), m.end()) for m in _patterns(lang).attributed_name.finditer(text)]
     for e in ents:
         if e.label in ("LOC", "MISC") and not any(a <= e.start < b for a, b in attributed):
             place = finder.gaz.resolve(e.text, ())
@@ -122,17 +122,18 @@ def _focus_city(sentences: Sequence[Sentence], sent_places: Sequence[Sequence[Pl
 
 
 def _pick_places(cue: Cue, etype: str, sentence: str, places: Sequence[PlaceMention],
-                 attributions: Sequence[tuple[int, int]]) -> list[PlaceMention]:
+                 attributions: Sequence[tuple[int, int]], pats: _Patterns) -> list[PlaceMention]:
     """The place(s) of a cue: each town of an enumeration after it, else the best
     place near it — close to the cue, and precise (a site over its town)."""
     usable = [p for p in places if not any(a <= p.start < b for a, b in attributions)]
-    speech = _REPORTED_SPEECH.search(sentence)
+    speech = pats.reported_speech.search(sentence)
     if speech and cue.start > speech.start():
         # "A Moscou, le ministère a précisé que …": where it was said, not where it happened
         usable = [p for p in usable if p.start > speech.start()] or usable
     if etype in _MOVEMENT_TYPES:
         # "emmenés vers Idleb": a destination is not where people were moved from
-        usable = [p for p in usable if not _DESTINATION.search(sentence[max(0, p.start - 25):p.start])] or usable
+        usable = [p for p in usable
+                  if not pats.destination_before.search(sentence[max(0, p.start - 25):p.start])] or usable
     usable = usable or list(places)
     listed = [p for p in usable if p.listed and p.start >= cue.start]
     if listed:
@@ -158,18 +159,30 @@ def _pick_day(cue_start: int, dates: Sequence[DateMention]) -> dt.date | None:
 
 
 def _assign_figures(mentions: Sequence[Mention], figures: Sequence[FigureMention]) -> None:
-    """Give each figure to one compatible mention: the one whose place is the nearest
-    before the figure when the sentence lists several places, else the first. A
-    figure after a whole enumeration of places counts for all of them together:
-    it belongs to none ("… ont visé A, B et C, faisant huit morts")."""
+    """Give each figure to one compatible mention: the sentence's toll if it
+    frames its deaths as one, else the nearest mention told before the figure
+    (by its place when the sentence lists places, else by its cue), else the
+    first. A figure after a whole enumeration of places counts for all of them
+    together: it belongs to none ("… ont visé A, B et C, faisant huit morts")."""
     listed_ends = [m.place.end for m in mentions if m.place is not None and m.place.listed and m.own_place]
     for fig in figures:
         fits = [m for m in mentions if fig.key in FIGURE_KEYS_BY_TYPE.get(m.type, ())]
         if not fits or (len(listed_ends) > 1 and fig.start > max(listed_ends)):
             continue
-        placed = [m for m in fits if m.place is not None and m.place.listed and m.place.start <= fig.start]
-        target = max(placed, key=lambda m: m.place.start) if placed else fits[0]  # type: ignore[union-attr]
+        tolls = [m for m in fits if m.type == "casualty_toll"]
+        before = [(_anchor(m), m) for m in fits if _anchor(m) <= fig.start]
+        if tolls:  # the sentence framed its deaths as a toll: they are the toll's
+            target = tolls[0]
+        else:
+            target = max(before, key=lambda am: am[0])[1] if before else fits[0]
         target.figures.setdefault(fig.key, Figure(value=fig.value, qualifier=fig.qualifier))
+
+
+def _anchor(m: Mention) -> int:
+    """Where a mention stands in its sentence, for figure assignment."""
+    if m.place is not None and m.place.listed and m.own_place:
+        return m.place.start
+    return m.cue.start if m.cue is not None else 0
 
 
 def _location(p: PlaceMention | None) -> Location | None:
@@ -222,12 +235,12 @@ class _Story:
 
 
 def _toll_place(sentence: str, places: Sequence[PlaceMention], attributions: Sequence[tuple[int, int]],
-                country: PlaceMention | None, story: _Story) -> PlaceMention | None:
+                country: PlaceMention | None, story: _Story, pats: _Patterns) -> PlaceMention | None:
     """A toll's place: its own, else the country for the whole war's, else the story's."""
     own = most_precise([p for p in places if not any(a <= p.start < b for a, b in attributions)])
     if own is not None:
         return own
-    if _WAR_WIDE.search(sentence):
+    if pats.war_wide.search(sentence):
         return country or story.place
     return story.place or country
 
@@ -264,6 +277,7 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
         # second look with a focus city, so that unresolved sites get coordinates
         sent_places = [finder.find(s.text, se, countries, focus.place) for s, se in zip(sentences, sent_ents)]
     country_place = _country_place(finder, countries)
+    pats = _patterns(lang)
 
     story = _Story(focus or country_place, reference)
     headline: list[Mention] = []
@@ -273,17 +287,17 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
         if is_background(sent.text, dates, reference, lang):
             continue
         cues = find_cues(sent.text, lang)
-        figures = [] if _SUPERSEDED.search(sent.text) else find_figures(sent.text)
+        figures = find_figures(sent.text)
         killed_like = [f for f in figures if f.key in _VIOLENT]
         toll = is_toll(sent.text, [f.start for f in killed_like], lang)
         if toll:
             cues = [c for c in cues if not (c.generic and c.type in _TOLL_CAUSES)]
         if story.mentions and not places:
             # "Cette attaque a…", "le bombardement a fait six morts": told already
-            cues = [c for c in cues if not is_anaphoric(sent.text, c)]
+            cues = [c for c in cues if not is_anaphoric(sent.text, c, lang)]
         if cues or toll:
             cue_sentences.add(i)
-        if _ANAPHORA.search(sent.text) and story.place is not None:
+        if pats.anaphora.search(sent.text) and story.place is not None:
             places = [p for p in places if p.precision in ("site", "city")]
         attributions = attribution_spans(sent.text, lang)
         sources = find_sources(sent.text, countries, lang)
@@ -292,11 +306,11 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
         new: list[Mention] = []
         if toll:
             new.append(Mention("casualty_toll", sent, None,
-                               _toll_place(sent.text, places, attributions, country_place, story),
+                               _toll_place(sent.text, places, attributions, country_place, story, pats),
                                reference, [], sources))
         for cue in cues:
             day = _pick_day(cue.start, dates) or story.day
-            picked = _pick_places(cue, cue.type, sent.text, places, attributions)
+            picked = _pick_places(cue, cue.type, sent.text, places, attributions, pats)
             for place in picked or [story.place]:
                 new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources),
                                    own_place=bool(picked)))
@@ -313,7 +327,7 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
                 _assign_figures([last], killed_like)
                 continue
         _assign_figures(new, figures)
-        if _UPDATED_TOLL.search(sent.text):
+        if pats.updated_toll.search(sent.text):
             for m in new:
                 m.updated = True
         if _is_headline(sent, clean.lines) and not story.mentions:
@@ -329,17 +343,17 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
             mentions.append(h)
         elif not body.figures:
             body.figures.update(h.figures)
-    _settle_strike_type(mentions)
-    return merge(_fold_generic(mentions), clean.original)
+    _settle_strike_type(mentions, pats)
+    return merge(_fold_generic(mentions, pats), clean.original)
 
 
-def _settle_strike_type(mentions: list[Mention]) -> None:
+def _settle_strike_type(mentions: list[Mention], pats: _Patterns) -> None:
     """A bare "bombardement" is an air strike unless the story around it (this
     sentence or the three before) tells a specific shelling: then it is that."""
     for i, m in enumerate(mentions):
         if m.type != "air_strike" or m.cue is None or not m.cue.generic:
             continue
-        if not m.sentence.text[m.cue.start:m.cue.end].lower().startswith("bombard"):
+        if not pats.bare_strike.search(m.sentence.text[m.cue.start:m.cue.end]):
             continue
         before = [o for o in mentions[:i] if m.sentence.index - o.sentence.index <= 3
                   and o.cue is not None and not o.cue.generic and o.type in ("air_strike", "shelling")]
@@ -347,7 +361,7 @@ def _settle_strike_type(mentions: list[Mention]) -> None:
             m.type = "shelling"
 
 
-def _fold_generic(mentions: list[Mention]) -> list[Mention]:
+def _fold_generic(mentions: list[Mention], pats: _Patterns) -> list[Mention]:
     """A vague mention ("l'attaque", "les explosions") at the place and day of a
     specific violent one told in the same or the next sentence is that event told
     again: fold it in. A generic strike word ("bombardements") is not folded: it
@@ -363,7 +377,7 @@ def _fold_generic(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         target = next((t for t in specific if key(t) == key(m) and t.type != m.type and near(t, m)), None)
         vague = m.cue is not None and m.cue.generic and m.type in ("armed_clash", "bombing") and bool(
-            _VAGUE_ATTACK.search(m.sentence.text[m.cue.start:m.cue.end]))
+            pats.vague_attack.search(m.sentence.text[m.cue.start:m.cue.end]))
         if vague and target is not None:
             for k, v in m.figures.items():
                 target.figures.setdefault(k, v)

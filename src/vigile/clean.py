@@ -20,9 +20,8 @@ _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": 
 # A line a reader wrote rather than the newsroom: starts in lower case and has
 # no sentence punctuation at all (comment sections pasted after the article).
 _COMMENT_LINE = re.compile(r"^[a-zà-ÿ][^.!?;:«»\"]{25,}$")
-# Under a "related articles" header, short lines without a final stop are link titles.
-_LINK_HEADER = re.compile(r"^\W*(a\s+)?(lire|voir) aussi\W*$|^\W*(sur le même sujet|articles? liés?)\W*$",
-                          re.IGNORECASE)
+# Under a "related articles" header (``link_header``), short lines without a
+# final stop are link titles.
 _LINK_TITLE = re.compile(r"^.{0,120}[^.!?…»\"]$")
 
 
@@ -36,11 +35,11 @@ class CleanText:
 
 
 @lru_cache(maxsize=None)
-def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = load_yaml(lang, "boilerplate.yaml")
     line = re.compile("|".join(f"(?:{p})" for p in data["line"]), re.IGNORECASE)
     sentence = re.compile("|".join(f"(?:{p})" for p in data["sentence"]), re.IGNORECASE)
-    return line, sentence
+    return line, sentence, re.compile(data["link_header"], re.IGNORECASE)
 
 
 def is_boilerplate_sentence(sentence: str, lang: str = "fr") -> bool:
@@ -50,7 +49,7 @@ def is_boilerplate_sentence(sentence: str, lang: str = "fr") -> bool:
 
 def clean(text: str, lang: str = "fr") -> CleanText:
     """Blank boilerplate lines, repeated lines and reader comments; keep offsets."""
-    line_re, _ = _patterns(lang)
+    line_re, _, link_header = _patterns(lang)
     norm = text.translate(_SPACES)
     out = list(norm)
     kept: list[tuple[int, int]] = []
@@ -66,7 +65,7 @@ def clean(text: str, lang: str = "fr") -> CleanText:
         key = " ".join(body.lower().split())
         repeated = key in seen and len(key) > 20
         seen.add(key)
-        in_links = bool(_LINK_HEADER.match(body)) or (in_links and bool(_LINK_TITLE.match(body)))
+        in_links = bool(link_header.match(body)) or (in_links and bool(_LINK_TITLE.match(body)))
         if in_links or repeated or line_re.search(body) or _COMMENT_LINE.match(body):
             out[start:end] = " " * (end - start)
             continue

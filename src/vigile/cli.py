@@ -27,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line: greppable
 
 #: Show a progress bar only when there is enough work for one to help.
 _PROGRESS_MIN_DOCS = 5
@@ -153,7 +153,8 @@ def extract(
             else:
                 results.append(result)
         if fmt is OutputFormat.table:
-            Console(file=out, width=None if out is sys.stdout else 200).print(events_table(results))
+            tty = out.isatty()
+            Console(file=out, width=None if tty else 200, force_terminal=tty).print(events_table(results))
     if not quiet:
         err.print(f"{n_ok} articles, {n_events} events" + (f", [red]{len(failures)} failed[/red]" if failures else ""))
     if failures:

@@ -49,6 +49,8 @@ class Cue:
 @dataclass(frozen=True)
 class _Lexicon:
     cues: tuple[tuple[str, re.Pattern[str], bool, bool], ...]
+    separators: tuple[str, ...]
+    determined: re.Pattern[str]
     toll: re.Pattern[str]
     cause: re.Pattern[str]
     hypothetical: re.Pattern[str]
@@ -69,14 +71,15 @@ def _lexicon(lang: str) -> _Lexicon:
         for item in items
     )
     cause = re.compile(f"(?:{'|'.join(data['cause_before'])})\\s*$", re.IGNORECASE)
-    return _Lexicon(cues, _union(data["toll_markers"]), cause, _union(data["hypothetical"]),
+    return _Lexicon(cues, tuple(data["clause_separators"]), re.compile(data["determined_before"], re.IGNORECASE),
+                    _union(data["toll_markers"]), cause, _union(data["hypothetical"]),
                     _union(data["negation"]), _union(data["pluperfect"]))
 
 
-def _clause_window(text: str, start: int, end: int) -> str:
+def _clause_window(text: str, start: int, end: int, separators: Sequence[str]) -> str:
     """The text that governs a cue: back to the previous clause break, capped."""
     left = max(0, start - _SCOPE_BEFORE)
-    for sep in (";", " mais ", " alors que ", " tandis que ", " après ", "»", "«", '"', " et "):
+    for sep in separators:
         k = text.rfind(sep, left, start)
         if k >= 0:
             left = max(left, k + len(sep))
@@ -111,20 +114,17 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
             continue
         if cue.generic and lex.cause.search(sentence[max(0, cue.start - 40):cue.start]):
             continue  # "fuyant les combats", "en raison des bombardements": a cause, not a report
-        window = _clause_window(sentence, cue.start, match_end)
+        window = _clause_window(sentence, cue.start, match_end, lex.separators)
         if lex.hypothetical.search(window) or lex.negation.search(window):
             continue
         kept.append(cue)
     return kept
 
 
-_DETERMINED = re.compile(r"\b(le|la|l'|l’|les|ce|cet|cette|ces)\s*$", re.IGNORECASE)
-
-
-def is_anaphoric(sentence: str, cue: Cue) -> bool:
+def is_anaphoric(sentence: str, cue: Cue, lang: str = "fr") -> bool:
     """Whether a generic cue names an event already told ("cette attaque",
     "le bombardement a fait six morts") rather than a new one."""
-    return cue.generic and bool(_DETERMINED.search(sentence[max(0, cue.start - 8):cue.start]))
+    return cue.generic and bool(_lexicon(lang).determined.search(sentence[max(0, cue.start - 8):cue.start]))
 
 
 def is_toll(sentence: str, figure_starts: Sequence[int], lang: str = "fr") -> bool:

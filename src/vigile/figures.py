@@ -127,6 +127,7 @@ class _Lexicon:
         self.modifier = re.compile(data["modifier_re"])
         self.hypothetical = re.compile(data["hypothetical_re"])
         self.zero = _keyed_alternation(data["zero_re"], "")
+        self.superseded = re.compile("|".join(f"(?:{p})" for p in data["superseded_re"]))
         self.quantity = self._quantity_regex(data)
 
     def _quantity_regex(self, data: dict[str, Any]) -> re.Pattern[str]:
@@ -319,12 +320,21 @@ def _coordinated(gap: str, lex: _Lexicon) -> bool:
     return not lex.predicates.search(gap)
 
 
-def find_figures(sentence: str) -> list[FigureMention]:
-    """The figures one sentence reports, at most one per key.
+#: A count this close to a "précédent bilan" phrase (characters before / after it) is stale.
+_STALE_BEFORE = 25
+_STALE_AFTER = 70
 
-    When a key occurs twice, a "porte à N le nombre de …" total wins, else
-    the first mention: later ones in the same sentence are usually earlier
-    tolls or other incidents ("un précédent bilan …")."""
+
+def find_figures(sentence: str) -> list[FigureMention]:
+    """The figures one sentence reports, in order.
+
+    A sentence may report several events ("… frappé A, tuant 9 civils, tandis
+    que … B, tuant 4 civils"), so a key may occur more than once; which figure
+    belongs to which event is the assembly stage's choice. Two rules hold here,
+    because they are about the figures themselves: a stated total ("porte à N
+    le nombre de …") replaces the other counts of its key, and a stated zero
+    ("aucune victime") yields to any real count of the same key. Counts of a
+    superseded toll ("un précédent bilan faisait état de 77 morts") are left out."""
     lex = _lexicon()
     low = _normalise(sentence)
     qs = _quantities(low, lex)
@@ -343,12 +353,12 @@ def find_figures(sentence: str) -> list[FigureMention]:
     # A stated zero ("aucune victime") yields to any count of the same key.
     candidates += [(-1, FigureMention(str(m.lastgroup), 0, "exact", m.start(), m.end()))
                    for m in lex.zero.finditer(low)]
-    best: dict[str, tuple[int, FigureMention]] = {}
+    stale = [(m.start() - _STALE_BEFORE, m.end() + _STALE_AFTER) for m in lex.superseded.finditer(low)]
+    candidates = [(p, f) for p, f in candidates if not any(a <= f.start <= b for a, b in stale)]
+    top: dict[str, int] = {}
     for priority, fig in candidates:
-        held = best.get(fig.key)
-        if held is None or (-priority, fig.start) < (-held[0], held[1].start):
-            best[fig.key] = (priority, fig)
-    return sorted((fig for _, fig in best.values()), key=lambda f: f.start)
+        top[fig.key] = max(priority, top.get(fig.key, priority))
+    return sorted((fig for priority, fig in candidates if priority == top[fig.key]), key=lambda f: f.start)
 
 
 def _sum_chains(resolved: list[tuple[str, _Quantity, int]]) -> list[tuple[int, FigureMention]]:

@@ -23,13 +23,6 @@ from vigile.resources import load_yaml
 _PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3}
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _NAME_WORD = rf"[{_UPPER}][\w'’-]*|[{_UPPER}0-9][{_UPPER}0-9-]+"
-_PARTICLE = r"(?:al|el|ez|ed|es|as|ad|ar|ash|ach|at|ben|bin|ibn|abou|abu|de|du|des|d'|d’|la|le|sur|en|ul)"
-_NAME = rf"(?:{_NAME_WORD})(?:[ -](?:{_PARTICLE}[ -])?(?:{_NAME_WORD})){{0,4}}"
-_CAPITALISED = re.compile(rf"(?<![\w-])(?:{_NAME})")
-# An unknown name right after these is a place in the story's town.
-_LOCATIVE_UNKNOWN = re.compile(r"\b(à|dans|près de|près d'|aux abords de)\s*$", re.IGNORECASE)
-# A site list continues with ", Name" or " et Name" after the first site.
-_LIST_NEXT = re.compile(rf"\s*(?:,|\bet\b|\bou\b)\s*(?:(?:de |d'|d’|du )?(?:la |l'|l’)?)((?:{_NAME}))")
 
 
 #: How far (characters) from a site its containing city may be named.
@@ -51,6 +44,9 @@ class PlaceMention:
 
 @dataclass(frozen=True)
 class _Patterns:
+    capitalised: re.Pattern[str]  # a run of capitalised words, with name particles
+    list_next: re.Pattern[str]  # ", Name" / " et Name" continuing an enumeration
+    locative_unknown: re.Pattern[str]
     site_heads: re.Pattern[str]
     town_lists: re.Pattern[str]
     prefixed: re.Pattern[str]
@@ -63,17 +59,23 @@ class _Patterns:
 @lru_cache(maxsize=None)
 def _patterns(lang: str) -> _Patterns:
     data = load_yaml(lang, "places.yaml")
+    particle = "|".join(re.escape(p) for p in data["name_particles"])
+    full = rf"(?:{_NAME_WORD})(?:[ -](?:(?:{particle})[ -])?(?:{_NAME_WORD})){{0,4}}"
+    joiners = "|".join(rf"\b{re.escape(j)}\b" for j in data["list_joiners"])
     # the head is case-insensitive, the name after it is not: (?-i:...)
-    name = rf"(?P<name>(?-i:{_NAME}))"
+    name = rf"(?P<name>(?-i:{full}))"
     adjectives = "|".join(data["site_head_adjectives"])
     prefixes = "|".join(data["toponym_prefixes"])
     return _Patterns(
+        capitalised=re.compile(rf"(?<![\w-])(?:{full})"),
+        list_next=re.compile(rf"\s*(?:,|{joiners})\s*(?:(?:de |d'|d’|du )?(?:la |l'|l’)?)((?:{full}))"),
+        locative_unknown=re.compile(data["locative_unknown_before"], re.IGNORECASE),
         site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})(?:\s+(?:{adjectives}))?\s+"
                               rf"(?:(?:de|du|des|d'|d’)\s*)?(?:(?:la|le|les|l'|l’)\s*)?{name}", re.IGNORECASE),
         region_heads=re.compile(rf"\b(?P<head>{'|'.join(data['region_heads'])})\s+(?:\w+\s+)?(?:de |d'|d’|du )"
                                 rf"(?:la |l'|l’)?{name}", re.IGNORECASE),
         not_event=re.compile("|".join(f"(?:{p})" for p in data["not_event_place_before"]), re.IGNORECASE),
-        prefixed=re.compile(rf"(?<![\w'’-])(?P<name>(?:{prefixes})[ -](?:(?:al|el|ad|as|ar|ech|ach)[ -])?"
+        prefixed=re.compile(rf"(?<![\w'’-])(?P<name>(?:{prefixes})[ -](?:(?:{particle})[ -])?"
                             rf"[{_UPPER}][\w'’-]+(?:[ -][{_UPPER}][\w'’-]+)?)"),
         town_lists=re.compile(rf"\b(?:{'|'.join(data['town_list_heads'])})\s+(?:de |d'|d’|du )?{name}",
                               re.IGNORECASE),
@@ -135,7 +137,7 @@ class PlaceFinder:
         # 3. entities and capitalised runs
         ner_spans = {(e.start, e.end) for e in ents if e.label in ("LOC", "MISC")}
         spans = set(ner_spans)
-        for m in _CAPITALISED.finditer(sentence):
+        for m in pats.capitalised.finditer(sentence):
             if sentence[:m.start()].strip(" «\"“'(-—") == "" and " " not in m.group(0):
                 continue  # a capital at the start of a sentence says nothing
             spans.add((m.start(), m.end()))
@@ -144,7 +146,8 @@ class PlaceFinder:
                 continue
             hit = self.resolve_span(sentence[a:b], countries)
             if hit is None:
-                if (a, b) in ner_spans and focus_city is not None and _LOCATIVE_UNKNOWN.search(sentence[max(0, a - 12):a]):
+                after_locative = pats.locative_unknown.search(sentence[max(0, a - 12):a])
+                if (a, b) in ner_spans and focus_city is not None and after_locative:
                     # "un gisement de pétrole à Teïm": a place NER knows and we do not
                     name = sentence[a:b]
                     add(a, b, Place(id=f"site:{name}", name=name, country=focus_city.country, lat=focus_city.lat,
@@ -187,7 +190,7 @@ class PlaceFinder:
         names = [(m.start("name"), m.end("name"))]
         pos = m.end("name")
         while True:
-            nxt = _LIST_NEXT.match(sentence, pos)
+            nxt = _patterns(self.lang).list_next.match(sentence, pos)
             if not nxt:
                 break
             names.append((nxt.start(1), nxt.end(1)))
@@ -210,7 +213,7 @@ class PlaceFinder:
         """The city of the article's main country named closest to a site (its
         container), outside the site's own words [start, end)."""
         best: tuple[int, Place] | None = None
-        for m in _CAPITALISED.finditer(sentence):
+        for m in _patterns(self.lang).capitalised.finditer(sentence):
             if start <= m.start() < end:
                 continue
             place = self.gaz.resolve(m.group(0), countries)

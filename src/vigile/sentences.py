@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vigile.clean import CleanText, is_boilerplate_sentence
+from vigile.resources import lang_path
 
 MAX_SENTENCE_CHARS = 1200
 _BOUNDARY = re.compile(r"[.!?…]+[»\"”’)]*\s+(?=[«\"“(\-–—]?\s?[A-ZÀ-ÖØ-Þ0-9])"
                        # a quotation opening a new sentence after a word with its stop missing
                        r"|(?<=[a-zà-ÿ])\s+(?=«\s?[A-ZÀ-ÖØ-Þ])")
-_ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle dr pr me st ste av apr j.-c etc cf n° no art fig vol gal gén col cdt lt sgt".split()
-)
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,19 @@ def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_abbreviation(text: str, stop: int) -> bool:
+@lru_cache(maxsize=None)
+def _abbreviations(lang: str) -> frozenset[str]:
+    with lang_path(lang, "abbreviations.txt").open(encoding="utf-8") as f:
+        return frozenset(w.strip() for w in f if w.strip() and not w.startswith("#"))
+
+
+def _is_abbreviation(text: str, stop: int, lang: str) -> bool:
     """Whether the word ending at ``stop`` (the index of a '.') is an abbreviation."""
     word_start = stop
     while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in "(«\"":
         word_start -= 1
     word = text[word_start:stop].lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    return word in _abbreviations(lang) or (len(word) == 1 and word.isalpha())
 
 
 def split(clean: CleanText, lang: str = "fr") -> list[Sentence]:
@@ -62,7 +67,7 @@ def split(clean: CleanText, lang: str = "fr") -> list[Sentence]:
         start = line_start
         bounds: list[tuple[int, int]] = []
         for m in _BOUNDARY.finditer(text, line_start, line_end):
-            if text[m.start()] == "." and _is_abbreviation(text, m.start()):
+            if text[m.start()] == "." and _is_abbreviation(text, m.start(), lang):
                 continue
             bounds.append((start, m.end()))
             start = m.end()
