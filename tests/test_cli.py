@@ -100,3 +100,40 @@ def test_failed_run_leaves_no_partial_output(tmp_path):
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous results\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_oversized_and_undecodable_jsonl_lines(tmp_path):
+    huge = json.dumps({"id": "huge", "text": "Des combats à Alep. " * 260_000})  # ~5 MB
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(huge.encode() + b"\n" + b'{"id": "bad", "text": "caf\xe9"}\n'
+                    + json.dumps(GOOD, ensure_ascii=False).encode() + b"\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["extract", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "article huge: text of 5,200,000 characters is over" in result.output
+    assert f"{src}:2: not UTF-8" in result.output
+    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["a1"]
+
+
+def test_binary_jsonl_is_refused(tmp_path):
+    src = tmp_path / "blob.jsonl"
+    src.write_bytes(b"\x89PNG\x00\x00\x01binary")
+    result = runner.invoke(app, ["extract", str(src)])
+    assert result.exit_code == 1 and "binary file, not JSON Lines" in result.output
+
+
+def test_evaluate_scores_a_prediction_file(tmp_path):
+    loc = {"name": "Aleppo", "mention": "Alep", "country": "SY", "lat": 36.2, "lon": 37.16, "precision": "city"}
+    gold_events = [{"type": "shelling", "date": "2016-12-13", "location": loc, "actors": [], "sources": [],
+                    "figures": {"killed": {"value": 3, "qualifier": "exact"}}, "evidence": "x"},
+                   {"type": "evacuation", "date": None, "location": loc, "actors": [], "sources": [],
+                    "figures": {}, "evidence": "y"}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "d1", "text": "x y", "events": gold_events}) + "\n", encoding="utf-8")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"id": "d1", "events": [gold_events[0]]}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(gold), str(pred), "--by-type"])
+    assert result.exit_code == 0, result.output
+    assert "full        P 1.000  R 0.500  F1 0.667" in result.output
+    assert "figures     P 1.000  R 1.000  F1 1.000" in result.output
+    assert "evacuation" in result.output
