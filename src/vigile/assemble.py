@@ -59,6 +59,7 @@ class _Patterns:
     destination_before: re.Pattern[str]
     vague_attack: re.Pattern[str]
     bare_strike: re.Pattern[str]
+    whole_country: re.Pattern[str]
 
 
 @lru_cache(maxsize=None)
@@ -122,22 +123,25 @@ def _focus_city(sentences: Sequence[Sentence], sent_places: Sequence[Sequence[Pl
 
 
 def _pick_places(cue: Cue, etype: str, sentence: str, places: Sequence[PlaceMention],
-                 attributions: Sequence[tuple[int, int]], pats: _Patterns) -> list[PlaceMention]:
-    """The place(s) of a cue: each town of an enumeration after it, else the best
-    place near it — close to the cue, and precise (a site over its town)."""
-    usable = [p for p in places if not any(a <= p.start < b for a, b in attributions)]
+                 attributions: Sequence[tuple[int, int]], pats: _Patterns, next_cue: int) -> list[PlaceMention]:
+    """The place(s) of a cue: each town of an enumeration after it (before the
+    next cue of its type, which would own a later list), else the best place
+    near it — close to the cue, and precise (a site over its town)."""
+    # a place inside an attribution ("ont annoncé les médiateurs réunis à Djeddah")
+    # is the place of a cue inside that attribution only
+    usable = [p for p in places
+              if not any(a <= p.start < b and not a <= cue.start < b for a, b in attributions)]
     speech = pats.reported_speech.search(sentence)
     if speech and cue.start > speech.start():
         # "A Moscou, le ministère a précisé que …": where it was said, not where it happened
         usable = [p for p in usable if p.start > speech.start()] or usable
     if etype in _MOVEMENT_TYPES:
         # "emmenés vers Idleb": a destination is not where people were moved from
-        usable = [p for p in usable
-                  if not pats.destination_before.search(sentence[max(0, p.start - 25):p.start])] or usable
-    usable = usable or list(places)
-    listed = [p for p in usable if p.listed and p.start >= cue.start]
+        usable = [p for p in usable if not pats.destination_before.search(sentence[max(0, p.start - 25):p.start])]
+    listed = [p for p in usable if p.listed and cue.start <= p.start < next_cue]
     if listed:
         return listed
+    usable = [p for p in usable if not (p.listed and p.start >= next_cue)]
     near = [p for p in usable if p.start - _PLACE_REACH <= cue.end and cue.start - _PLACE_REACH <= p.end]
     if not near:
         return []
@@ -162,8 +166,9 @@ def _assign_figures(mentions: Sequence[Mention], figures: Sequence[FigureMention
     """Give each figure to one compatible mention: the sentence's toll if it
     frames its deaths as one, else the nearest mention told before the figure
     (by its place when the sentence lists places, else by its cue), else the
-    first. A figure after a whole enumeration of places counts for all of them
-    together: it belongs to none ("… ont visé A, B et C, faisant huit morts")."""
+    first. A figure before or after a whole enumeration of places counts for
+    all of them together: it belongs to none ("… ont visé A, B et C, faisant
+    huit morts")."""
     listed_ends = [m.place.end for m in mentions if m.place is not None and m.place.listed and m.own_place]
     for fig in figures:
         fits = [m for m in mentions if fig.key in FIGURE_KEYS_BY_TYPE.get(m.type, ())]
@@ -173,8 +178,12 @@ def _assign_figures(mentions: Sequence[Mention], figures: Sequence[FigureMention
         before = [(_anchor(m), m) for m in fits if _anchor(m) <= fig.start]
         if tolls:  # the sentence framed its deaths as a toll: they are the toll's
             target = tolls[0]
+        elif before:
+            target = max(before, key=lambda am: am[0])[1]
+        elif any(m.place is not None and m.place.listed for m in fits):
+            continue  # "19 tués … sur Kiev, Lviv et Dnipro": a total over the list
         else:
-            target = max(before, key=lambda am: am[0])[1] if before else fits[0]
+            target = fits[0]
         target.figures.setdefault(fig.key, Figure(value=fig.value, qualifier=fig.qualifier))
 
 
@@ -216,6 +225,7 @@ class _Story:
 
     def __init__(self, place: PlaceMention | None, day: dt.date | None) -> None:
         self.place = place
+        self.focus = place  # the article's main town (or country): where its tolls are
         self.day = day
         self.mentions: list[Mention] = []
 
@@ -226,7 +236,10 @@ class _Story:
         """Record a sentence's mentions; a sentence that reports something (cues or
         figures) also moves the story to the last day it names."""
         for m in new:
-            if m.place is not None and m.place.precision in ("site", "city"):
+            if m.place is None or not m.own_place:
+                continue
+            if m.place.precision in ("site", "city") or (
+                    m.place.precision == "region" and (self.place is None or self.place.precision == "country")):
                 self.place = m.place
         named = [d.day for d in dates if d.kind == "day" and d.day is not None]
         if named and reports:
@@ -236,13 +249,13 @@ class _Story:
 
 def _toll_place(sentence: str, places: Sequence[PlaceMention], attributions: Sequence[tuple[int, int]],
                 country: PlaceMention | None, story: _Story, pats: _Patterns) -> PlaceMention | None:
-    """A toll's place: its own, else the country for the whole war's, else the story's."""
+    """A toll's place: its own, else the country for the whole war's, else the story's town."""
     own = most_precise([p for p in places if not any(a <= p.start < b for a, b in attributions)])
     if own is not None:
         return own
     if pats.war_wide.search(sentence):
         return country or story.place
-    return story.place or country
+    return story.focus or country  # a toll sums a town's or a country's dead, not a site's
 
 
 def _upgrade_coarse_places(mentions: list[Mention], sentences: Sequence[Sentence],
@@ -308,9 +321,13 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
             new.append(Mention("casualty_toll", sent, None,
                                _toll_place(sent.text, places, attributions, country_place, story, pats),
                                reference, [], sources))
-        for cue in cues:
+        whole_country = pats.whole_country.search(sent.text)
+        for k, cue in enumerate(cues):
             day = _pick_day(cue.start, dates) or story.day
-            picked = _pick_places(cue, cue.type, sent.text, places, attributions, pats)
+            next_cue = next((c.start for c in cues[k + 1:] if c.type == cue.type), len(sent.text))
+            near_country = whole_country is not None and abs(whole_country.start() - cue.start) <= _PLACE_REACH
+            picked = ([country_place] if near_country and country_place is not None
+                      else _pick_places(cue, cue.type, sent.text, places, attributions, pats, next_cue))
             for place in picked or [story.place]:
                 new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources),
                                    own_place=bool(picked)))
@@ -338,12 +355,15 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
     mentions = story.mentions
     _upgrade_coarse_places(mentions, sentences, sent_places, cue_sentences)
     for h in headline:
-        body = next((m for m in mentions if m.type == h.type), None)
+        body = (next((m for m in mentions if m.type == h.type), None)
+                or next((m for m in mentions if _violent(h) and _violent(m) and m.place is not None
+                         and h.place is not None and m.place.place.name == h.place.place.name), None))
         if body is None:
             mentions.append(h)
         elif not body.figures:
-            body.figures.update(h.figures)
+            body.figures.update((k, v) for k, v in h.figures.items() if k in FIGURE_KEYS_BY_TYPE[body.type])
     _settle_strike_type(mentions, pats)
+    _attacks_on_civilians(mentions, pats)
     return merge(_fold_generic(mentions, pats), clean.original)
 
 
@@ -359,6 +379,19 @@ def _settle_strike_type(mentions: list[Mention], pats: _Patterns) -> None:
                   and o.cue is not None and not o.cue.generic and o.type in ("air_strike", "shelling")]
         if before and before[-1].type == "shelling":
             m.type = "shelling"
+
+
+def _attacks_on_civilians(mentions: list[Mention], pats: _Patterns) -> None:
+    """An "attaque" whose only dead are civilians, with no armed side named as
+    hit, is violence against civilians, not a clash ("attaques contre les
+    villages de Boga et Tchabi: 50 civils tués")."""
+    for m in mentions:
+        if m.type != "armed_clash" or m.cue is None or not m.cue.generic:
+            continue
+        if not pats.vague_attack.search(m.sentence.text[m.cue.start:m.cue.end]):
+            continue
+        if "killed_civilians" in m.figures and "killed" not in m.figures:
+            m.type = "violence_against_civilians"
 
 
 def _fold_generic(mentions: list[Mention], pats: _Patterns) -> list[Mention]:

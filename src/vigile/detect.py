@@ -26,6 +26,8 @@ from vigile.resources import load_yaml
 #: How far before a cue (characters) a hypothetical/negation marker still governs it.
 _SCOPE_BEFORE = 45
 _SCOPE_AFTER = 12
+#: Types of events that kill: a fallback cue yields to any cue of these.
+VIOLENT_TYPES = frozenset({"armed_clash", "air_strike", "shelling", "bombing", "violence_against_civilians"})
 #: Background: reported history older than this is not annotated (spec).
 BACKGROUND_DAYS = 30
 
@@ -44,11 +46,12 @@ class Cue:
     end: int
     generic: bool
     absorbs: bool = False
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
 class _Lexicon:
-    cues: tuple[tuple[str, re.Pattern[str], bool, bool], ...]
+    cues: tuple[tuple[str, re.Pattern[str], dict[str, bool]], ...]
     separators: tuple[str, ...]
     determined: re.Pattern[str]
     toll: re.Pattern[str]
@@ -66,7 +69,8 @@ def _union(patterns: Sequence[str]) -> re.Pattern[str]:
 def _lexicon(lang: str) -> _Lexicon:
     data = load_yaml(lang, "cues.yaml")
     cues = tuple(
-        (etype, re.compile(item["re"], re.IGNORECASE), bool(item.get("generic")), bool(item.get("absorbs")))
+        (etype, re.compile(item["re"], re.IGNORECASE),
+         {flag: bool(item.get(flag)) for flag in ("generic", "absorbs", "fallback")})
         for etype, items in data["types"].items()
         for item in items
     )
@@ -95,13 +99,13 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
     """
     lex = _lexicon(lang)
     found: list[tuple[Cue, int]] = []  # (cue, end of the words that matched)
-    for etype, pattern, generic, absorbs in lex.cues:
+    for etype, pattern, flags in lex.cues:
         for m in pattern.finditer(sentence):
             end = m.end()
-            if absorbs:
+            if flags["absorbs"]:
                 stop = _CLAUSE_BREAK.search(sentence, end)
                 end = stop.start() if stop else len(sentence)
-            found.append((Cue(etype, m.start(), end, generic, absorbs), m.end()))
+            found.append((Cue(etype, m.start(), end, **flags), m.end()))
     found.sort(key=lambda f: (f[0].start, -(f[0].end - f[0].start)))
     kept: list[Cue] = []
     for cue, match_end in found:
@@ -118,6 +122,8 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
         if lex.hypothetical.search(window) or lex.negation.search(window):
             continue
         kept.append(cue)
+    if any(not c.fallback and c.type in VIOLENT_TYPES for c in kept):
+        kept = [c for c in kept if not c.fallback]
     return kept
 
 

@@ -25,6 +25,32 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _NAME_WORD = rf"[{_UPPER}][\w'’-]*|[{_UPPER}0-9][{_UPPER}0-9-]+"
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
+
+
+def _mark_enumerations(sentence: str, found: list[PlaceMention], pats: _Patterns) -> None:
+    """Towns or sites named one after another ("sur Kiev, Lviv, Dnipro et
+    Zaporijia") are an enumeration: each is a place of its own event."""
+    found.sort(key=lambda p: p.start)
+    chain: list[int] = []
+    for i, p in enumerate(found):
+        prev = found[i - 1] if i else None
+        linked = (prev is not None and prev.precision == p.precision and p.precision in ("site", "city")
+                  and pats.list_gap.fullmatch(sentence[prev.end:p.start]) is not None)
+        if linked:
+            chain.append(i)
+        else:
+            _flag(found, chain)
+            chain = [i]
+    _flag(found, chain)
+
+
+def _flag(found: list[PlaceMention], chain: list[int]) -> None:
+    if len(chain) > 1:
+        for i in chain:
+            found[i] = replace(found[i], listed=True)
+
+
 #: How far (characters) from a site its containing city may be named.
 _PARENT_REACH = 120
 
@@ -46,6 +72,7 @@ class PlaceMention:
 class _Patterns:
     capitalised: re.Pattern[str]  # a run of capitalised words, with name particles
     list_next: re.Pattern[str]  # ", Name" / " et Name" continuing an enumeration
+    list_gap: re.Pattern[str]  # the text between two places of an enumeration
     locative_unknown: re.Pattern[str]
     site_heads: re.Pattern[str]
     town_lists: re.Pattern[str]
@@ -68,6 +95,7 @@ def _patterns(lang: str) -> _Patterns:
     prefixes = "|".join(data["toponym_prefixes"])
     return _Patterns(
         capitalised=re.compile(rf"(?<![\w-])(?:{full})"),
+        list_gap=re.compile(rf"\s*(?:,|{joiners})\s*(?:(?:de |d'|d’|du |à )?(?:la |l'|l’)?)", re.IGNORECASE),
         list_next=re.compile(rf"\s*(?:,|{joiners})\s*(?:(?:de |d'|d’|du )?(?:la |l'|l’)?)((?:{full}))"),
         locative_unknown=re.compile(data["locative_unknown_before"], re.IGNORECASE),
         site_heads=re.compile(rf"\b(?:{'|'.join(data['site_heads'])})(?:\s+(?:{adjectives}))?\s+"
@@ -161,7 +189,10 @@ class PlaceFinder:
                 continue
             if not self._locative(sentence, ha, place, pats):
                 continue
+            if _ACRONYM.fullmatch(sentence[ha:hb]) and place.kind != "country":
+                continue  # "FSR", "ONU": an acronym, whatever town it sounds like
             add(ha, hb, place)
+        _mark_enumerations(sentence, found, pats)
         return sorted((f for f in found if not pats.not_event.search(sentence[max(0, f.start - 60):f.start])),
                       key=lambda p: p.start)
 
