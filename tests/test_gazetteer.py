@@ -276,3 +276,10 @@ def test_stale_database_is_refused(tmp_path) -> None:
     with pytest.raises(StaleGazetteer):
         Gazetteer(path)
 
+
+
+def test_world_city_beats_a_hamlet_of_an_article_country(gaz: Gazetteer) -> None:
+    # "Paris" in a story about Syria and Russia is Paris, not a Russian hamlet
+    for countries in (["SY", "RU", "IR"], ["SY", "RU", "FR", "IR"]):
+        place = gaz.resolve("Paris", countries)
+        assert place is not None and (place.name, place.country) == ("Paris", "FR")

@@ -11,8 +11,9 @@ The order encodes how a French news text names places:
 Within a tier the bigger place wins, except that a region does not outrank a
 town of the same name in its country ("Idleb" is the city; "province d'Idleb"
 the region), and a kind asked for by a generic head ("province de") comes first.
-A tiny namesake in the article's country does not beat a world city
-("Moscou" in a Syrian article is still Moscow).
+A tiny namesake in the article's countries does not beat a world city
+("Moscou" in a Syrian article is still Moscow; "Paris" in a story about
+Syria, Russia and France is Paris, not a Russian hamlet called Parizh).
 """
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
          prefer: str | None = None) -> list[Candidate]:
     """Best first; see the module docstring for the order."""
     context = {iso: i for i, iso in reversed(list(enumerate(countries)))}
-    world_city = any(not c.curated and c.place.country not in context
-                     and c.place.population >= BIG_CITY for c in candidates)
+    # a world city among the candidates, in the article's countries or not
+    world_city = any(not c.curated and c.place.population >= BIG_CITY for c in candidates)
     cities = [c for c in candidates if c.place.kind == "city" and not c.curated]
 
     def tier(c: Candidate) -> int:
@@ -62,9 +63,11 @@ def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
         return 4
 
     def key(c: Candidate) -> tuple:
-        return (prefer is not None and c.place.kind != prefer, tier(c),
-                context.get(c.place.country, len(context)),
-                -_effective_population(c, cities))
+        t = tier(c)
+        # country salience orders the in-context tiers only: a hamlet demoted for
+        # a world city ("Parizh" for "Paris") must not win back through it
+        salience = context.get(c.place.country, len(context)) if t < 3 else len(context)
+        return (prefer is not None and c.place.kind != prefer, t, salience, -_effective_population(c, cities))
 
     return sorted(candidates, key=key)
 
