@@ -26,6 +26,8 @@ from vigile.resources import load_yaml
 #: How far before a cue (characters) a hypothetical/negation marker still governs it.
 _SCOPE_BEFORE = 45
 _SCOPE_AFTER = 12
+#: A negation reaches further after its cue ("les combats … ne sont pas terminés").
+_NEGATION_AFTER = 25
 #: Types of events that kill: a fallback cue yields to any cue of these.
 VIOLENT_TYPES = frozenset({"armed_clash", "air_strike", "shelling", "bombing", "violence_against_civilians"})
 #: Background: reported history older than this is not annotated (spec).
@@ -119,7 +121,10 @@ def find_cues(sentence: str, lang: str = "fr") -> list[Cue]:
         if cue.generic and lex.cause.search(sentence[max(0, cue.start - 40):cue.start]):
             continue  # "fuyant les combats", "en raison des bombardements": a cause, not a report
         window = _clause_window(sentence, cue.start, match_end, lex.separators)
-        if lex.hypothetical.search(window) or lex.negation.search(window):
+        if lex.hypothetical.search(window):
+            continue
+        negation_window = window + sentence[match_end + _SCOPE_AFTER:match_end + _NEGATION_AFTER]
+        if lex.negation.search(negation_window):
             continue
         kept.append(cue)
     if any(not c.fallback and c.type in VIOLENT_TYPES for c in kept):
