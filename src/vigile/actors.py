@@ -35,6 +35,13 @@ class NameMention:
     end: int
 
 
+@lru_cache(maxsize=None)
+def generic_actors(lang: str = "fr") -> frozenset[str]:
+    """Actors that are descriptions rather than names ("Jihadist militants"):
+    marked ``generic: true`` in ``actors.yaml``."""
+    return frozenset(e["name"] for e in load_yaml(lang, "actors.yaml") if e.get("generic"))
+
+
 def _compile(entries: list[dict]) -> tuple[Alias, ...]:
     out = []
     for entry in entries:

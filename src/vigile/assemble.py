@@ -93,13 +93,15 @@ def article_countries(finder: PlaceFinder, text: str, ents: Sequence[Entity], la
         if e.label in ("LOC", "MISC") and not any(a <= e.start < b for a, b in attributed):
             place = finder.gaz.resolve(e.text, ())
             if place is not None:
-                counts[place.country] += 2 if place.kind == "country" else 1
+                # a town resolved without context may be a namesake abroad: it weighs
+                # less than a country named or a nationality said outright
+                counts[place.country] += 3 if place.kind == "country" else 1
     for m in _WORD.finditer(text):
         word = m.group(0)
         if word[:1].islower():
             iso = finder.gaz.demonym(word)
             if iso:
-                counts[iso] += 1
+                counts[iso] += 2
     return [c for c, _ in counts.most_common()]
 
 

@@ -39,14 +39,19 @@ class OutputFormat(str, Enum):
 
 
 def _count_docs(inputs: List[str]) -> Optional[int]:
-    """How many documents the inputs hold (JSONL lines, text files), cheaply; None if unknown."""
+    """How many documents the inputs hold (JSONL lines, one per text or HTML file),
+    cheaply; None when that cannot be known without reading them (stdin, URLs,
+    feeds, WARC and gzip files), and the bar then shows a running count."""
     total = 0
     for name in inputs:
-        if name == "-":
+        if name == "-" or "://" in name:
             return None
         p = Path(name)
         files = [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else [p]
         for f in files:
+            lower = f.name.lower()
+            if lower.endswith((".gz", ".warc", ".xml", ".rss", ".atom")):
+                return None
             if f.suffix.lower() in JSONL_SUFFIXES:
                 try:
                     with f.open("rb") as fh:
@@ -91,14 +96,15 @@ def _make_pipeline(lang: str = "fr", batch_size: int = 16, processes: int = 1):
 @app.command()
 def extract(
     inputs: List[str] = typer.Argument(..., help="JSONL files (one article per line: id, text, published…), "
-                                       ".txt files, folders of them, or '-' for standard input."),
+                                       ".txt and HTML files, RSS/Atom feeds, WARC archives (also .gz), "
+                                       "folders of them, feed or page URLs, or '-' for standard input."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
     fmt: OutputFormat = typer.Option(OutputFormat.jsonl, "--format", "-f",
                                      help="jsonl: one {id, events} object per article (the spec); "
                                      "table: a readable table."),
-    published: Optional[str] = typer.Option(None, help="Publication day (YYYY-MM-DD) of .txt/stdin articles, "
-                                            "to resolve 'mardi', 'hier'…"),
-    source: Optional[str] = typer.Option(None, help="Outlet name for .txt/stdin articles."),
+    published: Optional[str] = typer.Option(None, help="Publication day (YYYY-MM-DD) of articles that do not "
+                                            "carry one (plain text), to resolve 'mardi', 'hier'…"),
+    source: Optional[str] = typer.Option(None, help="Outlet name for articles that do not carry one."),
     lang: str = typer.Option("fr", help="Language of the articles."),
     batch_size: int = typer.Option(16, min=1, max=1024, help="Articles per spaCy batch."),
     processes: int = typer.Option(1, "--processes", "-j", min=1, max=64,
@@ -116,14 +122,7 @@ def extract(
     """
     from vigile.render import events_table
 
-    meta: dict = {"lang": lang}
-    if published:
-        try:
-            meta["published"] = dt.date.fromisoformat(published)
-        except ValueError:
-            raise typer.BadParameter(f"{published!r} is not a YYYY-MM-DD day", param_hint="--published")
-    if source:
-        meta["source"] = source
+    meta = _article_meta(published, source, lang)
     pipeline = _make_pipeline(lang, batch_size, processes)
 
     failures: list[str] = []
@@ -188,3 +187,235 @@ def evaluate(
     if json_out:
         json_out.write_text(json.dumps(result.summary, indent=2), encoding="utf-8")
     typer.echo(format_report(result, by_type=by_type))
+
+
+# -- the event database ------------------------------------------------------
+
+DB_HELP = "Database: a SQLite file (created if missing) or a URL such as postgresql+psycopg://user@host/vigile."
+
+
+class EventFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    geojson = "geojson"
+
+
+class ExportFormat(str, Enum):
+    acled_csv = "acled-csv"
+    csv = "csv"
+    geojson = "geojson"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _open_store(db: str):
+    """The store, or a one-line error (unreachable server, bad URL) and exit 2."""
+    from vigile.store import Store
+
+    try:
+        return Store(db)
+    except Exception as e:  # noqa: BLE001 — a bad URL or a down server must not end in a traceback
+        err.print(f"[red]error[/red] cannot open database {db}: {type(e).__name__}: {e}", highlight=False)
+        raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    inputs: List[str] = typer.Argument(..., help="JSONL, .txt, HTML, RSS/Atom, WARC files or folders, "
+                                       "feed URLs, or '-'."),
+    db: str = typer.Option("vigile.db", "--db", help=DB_HELP),
+    published: Optional[str] = typer.Option(None, help="Publication day (YYYY-MM-DD) of .txt/stdin articles."),
+    source: Optional[str] = typer.Option(None, help="Outlet name for .txt/stdin articles."),
+    lang: str = typer.Option("fr", help="Language of the articles."),
+    processes: int = typer.Option(1, "--processes", "-j", min=1, max=64, help="Extraction worker processes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary."),
+) -> None:
+    """Extract, deduplicate and fuse articles into the event database.
+
+    Each article is stored in one transaction: an interrupted run leaves no half
+    article, and running the same command again completes the job (texts already
+    stored are skipped before extraction).
+
+    \b
+    Examples:
+      vigile ingest articles.jsonl reports/ feed.xml crawl.warc.gz
+      vigile ingest --db postgresql+psycopg://user@host/vigile articles.jsonl
+    """
+    from vigile.ingest import ingest as run_ingest
+    from vigile.ingest import load_index
+    from vigile.progress import progress_bar
+
+    meta = _article_meta(published, source, lang)
+    store = _open_store(db)
+    pipeline = _make_pipeline(lang, 16, processes)
+    index = load_index(store)
+    total = None if quiet else _count_docs(inputs)
+    with progress_bar(total, not quiet, err) as advance:
+        summary = run_ingest(read_inputs(inputs, **meta), store, pipeline, index,
+                             on_article=lambda status: advance(),
+                             on_error=lambda msg: err.print(f"[red]error[/red] {msg}", highlight=False))
+    counts = store.counts()
+    store.close()
+    if not quiet:
+        err.print(summary.line())
+        err.print("database: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if summary.interrupted:
+        err.print("interrupted: every stored article is complete; run the same command again to continue")
+        raise typer.Exit(130)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _article_meta(published: Optional[str], source: Optional[str], lang: str) -> dict:
+    meta: dict = {"lang": lang}
+    if published:
+        try:
+            meta["published"] = dt.date.fromisoformat(published)
+        except ValueError:
+            raise typer.BadParameter(f"{published!r} is not a YYYY-MM-DD day", param_hint="--published")
+    if source:
+        meta["source"] = source
+    return meta
+
+
+def _day(value: Optional[str], name: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD day", param_hint=name)
+
+
+def _near(value: Optional[str]) -> Optional[tuple[float, float]]:
+    """A place name ("Aleppo", "Alep") or "lat,lon" → coordinates."""
+    if value is None:
+        return None
+    parts = value.split(",")
+    if len(parts) == 2:
+        try:
+            return float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+    from vigile.gazetteer import Gazetteer
+
+    place = Gazetteer.default().resolve(value)
+    if place is None:
+        raise typer.BadParameter(f"no place called {value!r} in the gazetteer (or give 'lat,lon')",
+                                 param_hint="--near")
+    return place.lat, place.lon
+
+
+def _filter(types, country, near, radius, since, until, actor, source, min_killed, text):
+    from vigile.schema import EVENT_TYPES
+    from vigile.store import EventFilter
+
+    bad = [t for t in types or () if t not in EVENT_TYPES]
+    if bad:
+        raise typer.BadParameter(f"unknown type {bad[0]!r} (one of: {', '.join(EVENT_TYPES)})", param_hint="--type")
+    return EventFilter(types=tuple(types or ()), country=country, near=_near(near), radius_km=radius,
+                       since=_day(since, "--since"), until=_day(until, "--until"), actor=actor, source=source,
+                       min_fatalities=min_killed, text=text)
+
+
+_TYPE_OPT = typer.Option(None, "--type", "-t", help="Event type (repeatable): shelling, air_strike, …")
+_COUNTRY_OPT = typer.Option(None, help="ISO 3166 alpha-2 country code, e.g. SY.")
+_NEAR_OPT = typer.Option(None, help="A place name or 'lat,lon'; with --radius.")
+_RADIUS_OPT = typer.Option(50.0, help="Radius in km around --near.")
+_SINCE_OPT = typer.Option(None, help="First day, YYYY-MM-DD.")
+_UNTIL_OPT = typer.Option(None, help="Last day, YYYY-MM-DD.")
+_ACTOR_OPT = typer.Option(None, help="Actor name contains this.")
+_SOURCE_OPT = typer.Option(None, help="Source name contains this.")
+_KILLED_OPT = typer.Option(None, "--min-killed", help="At least this many fatalities (conservative count).")
+_TEXT_OPT = typer.Option(None, help="Evidence or place contains this text.")
+
+
+@app.command()
+def events(
+    db: str = typer.Option("vigile.db", "--db", help=DB_HELP),
+    types: Optional[List[str]] = _TYPE_OPT, country: Optional[str] = _COUNTRY_OPT,
+    near: Optional[str] = _NEAR_OPT, radius: float = _RADIUS_OPT, since: Optional[str] = _SINCE_OPT,
+    until: Optional[str] = _UNTIL_OPT, actor: Optional[str] = _ACTOR_OPT, source: Optional[str] = _SOURCE_OPT,
+    min_killed: Optional[int] = _KILLED_OPT, text: Optional[str] = _TEXT_OPT,
+    fmt: EventFormat = typer.Option(EventFormat.table, "--format", "-f", help="table, jsonl, csv or geojson."),
+    limit: int = typer.Option(100, min=1, help="At most this many events."),
+) -> None:
+    """List fused events, newest first.
+
+    \b
+    Example:
+      vigile events --type shelling --country SY --near Aleppo --radius 50 --since 2016-11-15
+    """
+    from vigile import export
+    from vigile.render import fused_table
+
+    flt = _filter(types, country, near, radius, since, until, actor, source, min_killed, text)
+    store = _open_store(db)
+    rows = store.events(flt, limit=limit)
+    store.close()
+    if fmt is EventFormat.table:
+        Console(width=None if sys.stdout.isatty() else 200).print(fused_table(rows))
+    elif fmt is EventFormat.jsonl:
+        export.write_jsonl(rows, sys.stdout)
+    elif fmt is EventFormat.csv:
+        export.write_csv(rows, sys.stdout)
+    else:
+        export.write_geojson(rows, sys.stdout)
+        sys.stdout.write("\n")
+
+
+@app.command()
+def event(
+    event_id: int = typer.Argument(..., help="Event id (an id merged into another event shows that event)."),
+    db: str = typer.Option("vigile.db", "--db", help=DB_HELP),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of a report."),
+) -> None:
+    """One event: figures with their range, every claim by source, the articles and their evidence."""
+    from vigile.render import event_report
+
+    store = _open_store(db)
+    detail = store.event(event_id)
+    store.close()
+    if detail is None:
+        err.print(f"[red]error[/red] no event {event_id} in {db}", highlight=False)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+    else:
+        Console(width=None if sys.stdout.isatty() else 160).print(event_report(detail))
+
+
+@app.command("export")
+def export_cmd(
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="acled-csv, csv, geojson, jsonl or parquet."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write (written whole or not at all)."),
+    db: str = typer.Option("vigile.db", "--db", help=DB_HELP),
+    types: Optional[List[str]] = _TYPE_OPT, country: Optional[str] = _COUNTRY_OPT,
+    since: Optional[str] = _SINCE_OPT, until: Optional[str] = _UNTIL_OPT,
+) -> None:
+    """Export fused events: ACLED-compatible CSV, flat CSV, GeoJSON, JSON Lines or Parquet."""
+    from vigile import export
+
+    flt = _filter(types, country, None, 50.0, since, until, None, None, None, None)
+    store = _open_store(db)
+    rows = store.events(flt, limit=None)
+    store.close()
+    if fmt is ExportFormat.parquet:
+        tmp = output.with_name(f".{output.name}.tmp")
+        n = export.write_parquet(rows, str(tmp))
+        os.replace(tmp, output)
+    else:
+        with _atomic_output(output) as out:
+            if fmt is ExportFormat.jsonl:
+                n = export.write_jsonl(rows, out)
+            elif fmt is ExportFormat.geojson:
+                n = export.write_geojson(rows, out)
+            else:
+                n = export.write_csv(rows, out, acled=fmt is ExportFormat.acled_csv)
+    err.print(f"{n} events written to {output}")
+
+
+
+if __name__ == "__main__":  # `python -m vigile.cli`, as the crash tests run it
+    app()

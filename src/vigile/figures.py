@@ -43,7 +43,7 @@ _WINDOW_WORDS = 12
 _WINDOW_CHARS = 160
 #: How far back an object cue or breakdown cue is looked for (the longest,
 #: "coûté la vie à", "parmi lesquelles", are well under this).
-_CUE_CHARS = 30
+_CUE_CHARS = 50
 #: How many words before a number can make it hypothetical.
 _HYPOTHETICAL_WORDS = 4
 #: Longest gap (in words) between two coordinated counts.
@@ -117,7 +117,8 @@ class _Lexicon:
         self.articles = frozenset(data["indefinite_articles"])
         self.victim_nouns = frozenset(data["victim_nouns"])
         self.predicates = _keyed_alternation(data["predicates_re"], "")
-        self.object_cues = _keyed_alternation(data["object_cues_re"], r"\s*$")
+        gap = data["object_cue_gap_re"]
+        self.object_cues = _keyed_alternation(data["object_cues_re"], rf"(?:\s+{gap}){{0,2}}\s*$")
         self.breakdown_cue = re.compile(data["breakdown_cues_re"] + r"\s*$")
         self.breakdown_aside = re.compile(data["breakdown_aside_re"])
         self.coordinators = frozenset(data["coordinators"])

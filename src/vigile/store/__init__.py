@@ -1,0 +1,399 @@
+"""The event database: articles, their mentions, fused events and every claim.
+
+SQLite by default (a file, WAL mode), PostgreSQL by URL; the schema is managed
+by Alembic migrations run on open. Each article is written in **one
+transaction** — its row, its mentions, their claims, the fusion of each
+mention into an event and its near-duplicate signatures — so a crash or a
+Ctrl-C leaves either the whole article or nothing, and a re-run completes the
+job (a known text is skipped by its content hash).
+
+Fusion is incremental: a new mention is compared with the events of its type
+and country in the ISO weeks around its day (or, undated, around its
+article's publication), never with the whole table, so its cost does not grow
+with the database. Dated and undated events share that blocking key because an
+event's ``week`` is its day's week, else its first article's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+from sqlalchemy import String, cast, create_engine, event, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from vigile import fuse
+from vigile.actors import generic_actors
+from vigile.schema import Article, EventRecord
+from vigile.store.models import ArticleRow, Base, ClaimRow, EventRow, MentionRow, PassageSignature, utcnow
+
+_PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3, None: 4}
+
+
+def content_hash(text: str) -> str:
+    """Identity of a text: the same words give the same hash, whitespace aside."""
+    norm = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def database_url(db: str) -> str:
+    """A SQLAlchemy URL from a URL or a file path (``vigile.db`` → SQLite)."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+@dataclass
+class EventFilter:
+    """What `vigile events` and ``GET /api/events`` filter on."""
+
+    types: Sequence[str] = ()
+    country: Optional[str] = None
+    near: Optional[tuple[float, float]] = None
+    radius_km: float = 50.0
+    since: Optional[dt.date] = None
+    until: Optional[dt.date] = None
+    actor: Optional[str] = None
+    source: Optional[str] = None
+    min_fatalities: Optional[int] = None
+    text: Optional[str] = None
+    updated_since: Optional[dt.datetime] = None
+
+
+@dataclass
+class Added:
+    """What storing one article did."""
+
+    article_id: Optional[int]
+    status: str  # "added" or "known" (same text already stored)
+    events: list[int] = field(default_factory=list)
+
+
+class Store:
+    """The event database behind `vigile ingest`, `events`, `export` and the API."""
+
+    def __init__(self, db: str = "vigile.db") -> None:
+        self.url = database_url(db)
+        self.engine: Engine = create_engine(self.url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", "vigile.store:migrations")
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------
+
+    def known(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these content hashes are stored already."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(ArticleRow.content_hash).where(ArticleRow.content_hash.in_(list(hashes))))
+            return set(rows)
+
+    def add(self, article: Article, records: Sequence[EventRecord], duplicate_of: Optional[int] = None,
+            containment: float = 0.0, shared: Sequence[tuple[int, int]] = (),
+            signatures: Sequence[tuple[int, int, bytes]] = ()) -> Added:
+        """Store one article with its records and fuse them, all in one transaction.
+
+        ``shared`` spans are passages repeated from earlier articles: a mention
+        whose evidence lies in one is not an independent report.
+        """
+        digest = content_hash(article.text)
+        with Session(self.engine) as s, s.begin():
+            if s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest)) is not None:
+                return Added(None, "known")
+            row = ArticleRow(ext_id=article.id, content_hash=digest, url=article.url, source=article.source,
+                             published=article.published, lang=article.lang, text=article.text,
+                             duplicate_of=duplicate_of, containment=containment)
+            s.add(row)
+            s.flush()
+            touched: list[int] = []
+            for rec in records:
+                independent = duplicate_of is None and not any(
+                    a <= rec.evidence_start < b for a, b in shared)
+                mention = MentionRow(article_id=row.id, type=rec.type, date=rec.date,
+                                     location=rec.location.model_dump() if rec.location else None,
+                                     actors=list(rec.actors), sources=list(rec.sources),
+                                     figures={k: v.model_dump() for k, v in rec.figures.items()},
+                                     evidence=rec.evidence, evidence_start=rec.evidence_start,
+                                     evidence_end=rec.evidence_end, independent=independent)
+                s.add(mention)
+                s.flush()
+                ev = self._fuse(s, mention, row)
+                for key, fig in rec.figures.items():
+                    s.add(ClaimRow(event_id=ev.id, mention_id=mention.id, article_id=row.id, key=key,
+                                   value=fig.value, qualifier=fig.qualifier,
+                                   source=_claimant(mention.sources, row), independent=independent))
+                s.flush()
+                _refresh(s, ev)
+                if ev.id not in touched:
+                    touched.append(ev.id)
+            s.add_all(PassageSignature(article_id=row.id, start=a, end=b, signature=sig)
+                      for a, b, sig in signatures)
+            return Added(row.id, "added", touched)
+
+    def _fuse(self, s: Session, mention: MentionRow, article: ArticleRow) -> EventRow:
+        """The event a new mention belongs to: the best compatible one in its
+        block, else a new event. Two blocked events the mention equally fits at
+        the same place and day are one event told twice: they are merged."""
+        report = _spot_of_mention(mention)
+        anchor = mention.date or article.published
+        q = select(EventRow).where(EventRow.type == mention.type, EventRow.merged_into.is_(None))
+        country = report.country
+        q = q.where(EventRow.country == country) if country else q.where(EventRow.country.is_(None))
+        if anchor is not None:
+            slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
+            q = q.where(EventRow.week.in_(fuse.weeks_around(anchor, slack)))
+        else:
+            q = q.where(EventRow.week.is_(None))
+        generic = generic_actors()
+        scored = sorted(((cost, ev.id, ev) for ev in s.scalars(q)
+                         if (cost := fuse.match_cost(_spot_of_event(ev), report, generic)) is not None),
+                        key=lambda t: (t[0], t[1]))
+        if not scored:
+            ev = EventRow(type=mention.type, country=country, week=fuse.iso_week(anchor))
+            s.add(ev)
+            s.flush()
+            mention.event_id = ev.id
+            return ev
+        keep = scored[0][2]
+        for cost, _, other in scored[1:]:
+            if cost == 0 and scored[0][0] == 0 and fuse.match_cost(
+                    _spot_of_event(keep), _spot_of_event(other), generic) == 0:
+                _merge(s, keep, other)
+        mention.event_id = keep.id
+        return keep
+
+    # -- near-duplicate index ----------------------------------------------
+
+    def signatures(self) -> Iterator[tuple[int, list[tuple[int, int, bytes]]]]:
+        """Every stored article's passage signatures, to rebuild the index."""
+        with Session(self.engine) as s:
+            current: Optional[int] = None
+            batch: list[tuple[int, int, bytes]] = []
+            q = select(PassageSignature).order_by(PassageSignature.article_id, PassageSignature.id)
+            for sig in s.scalars(q).yield_per(5000):
+                if sig.article_id != current and current is not None:
+                    yield current, batch
+                    batch = []
+                current = sig.article_id
+                batch.append((sig.start, sig.end, sig.signature))
+            if current is not None:
+                yield current, batch
+
+    # -- reading -----------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: what a user checks after an ingest."""
+        with Session(self.engine) as s:
+            return {
+                "articles": s.scalar(select(func.count(ArticleRow.id))) or 0,
+                "duplicates": s.scalar(select(func.count(ArticleRow.id))
+                                       .where(ArticleRow.duplicate_of.is_not(None))) or 0,
+                "mentions": s.scalar(select(func.count(MentionRow.id))) or 0,
+                "events": s.scalar(select(func.count(EventRow.id)).where(EventRow.merged_into.is_(None))) or 0,
+                "claims": s.scalar(select(func.count(ClaimRow.id))) or 0,
+            }
+
+    def events(self, flt: EventFilter = EventFilter(), limit: Optional[int] = 100, offset: int = 0) -> list[dict]:
+        """Fused events matching a filter, newest day first."""
+        with Session(self.engine) as s:
+            q = _filtered(select(EventRow), flt).order_by(EventRow.date.desc().nulls_last(), EventRow.id.desc())
+            if flt.near is None:
+                rows = s.scalars(q.offset(offset).limit(limit)).all() if limit else s.scalars(q.offset(offset)).all()
+            else:
+                lat, lon = flt.near
+                rows = [e for e in s.scalars(q)
+                        if e.lat is not None and fuse.km(lat, lon, e.lat, e.lon) <= flt.radius_km]
+                rows = rows[offset:offset + limit] if limit else rows[offset:]
+            return [event_dict(e) for e in rows]
+
+    def count_events(self, flt: EventFilter = EventFilter()) -> int:
+        with Session(self.engine) as s:
+            if flt.near is None:
+                return s.scalar(select(func.count()).select_from(_filtered(select(EventRow.id), flt).subquery())) or 0
+            return len(self.events(flt, limit=None))
+
+    def event(self, event_id: int) -> Optional[dict]:
+        """One event with its claims by source, its mentions and their articles.
+
+        An id that was merged into another event resolves to that event."""
+        with Session(self.engine) as s:
+            ev = s.get(EventRow, event_id)
+            seen = set()
+            while ev is not None and ev.merged_into is not None and ev.id not in seen:
+                seen.add(ev.id)
+                ev = s.get(EventRow, ev.merged_into)
+            if ev is None:
+                return None
+            out = event_dict(ev)
+            articles = {a.id: a for a in s.scalars(select(ArticleRow).where(
+                ArticleRow.id.in_([m.article_id for m in ev.mentions])))}
+            out["claims"] = [{"key": c.key, "value": c.value, "qualifier": c.qualifier, "source": c.source,
+                              "independent": c.independent, "article_id": c.article_id, "mention_id": c.mention_id}
+                             for c in sorted(ev.claims, key=lambda c: (c.key, c.source, c.id))]
+            out["mentions"] = [{"id": m.id, "article_id": m.article_id, "type": m.type,
+                                "date": m.date.isoformat() if m.date else None, "location": m.location,
+                                "actors": m.actors, "sources": m.sources, "figures": m.figures,
+                                "evidence": m.evidence, "evidence_start": m.evidence_start,
+                                "evidence_end": m.evidence_end, "independent": m.independent}
+                               for m in sorted(ev.mentions, key=lambda m: m.id)]
+            out["articles"] = [article_dict(a, with_text=False) for a in articles.values()]
+            return out
+
+    def article(self, article_id: int) -> Optional[dict]:
+        """One article with its text and its mentions (and the events they joined)."""
+        with Session(self.engine) as s:
+            a = s.get(ArticleRow, article_id)
+            if a is None:
+                return None
+            out = article_dict(a, with_text=True)
+            out["mentions"] = [{"id": m.id, "event_id": m.event_id, "type": m.type,
+                                "evidence_start": m.evidence_start, "evidence_end": m.evidence_end,
+                                "independent": m.independent} for m in sorted(a.mentions, key=lambda m: m.id)]
+            return out
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL: readers never block the writer; NORMAL sync is safe with WAL."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _claimant(sources: Sequence[str], article: ArticleRow) -> str:
+    """Who a claim is from: the source the article attributes it to, else the outlet."""
+    if sources:
+        return sources[0]
+    return article.source or article.url or f"article {article.ext_id}"
+
+
+def _spot_of_mention(m: MentionRow) -> fuse.Spot:
+    loc = m.location or {}
+    return fuse.Spot(type=m.type, name=loc.get("name"), country=loc.get("country"), lat=loc.get("lat"),
+                     lon=loc.get("lon"), precision=loc.get("precision"), date_min=m.date, date_max=m.date,
+                     actors=tuple(m.actors))
+
+
+def _spot_of_event(e: EventRow) -> fuse.Spot:
+    return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
+                     date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
+
+
+def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
+    """Fold ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
+    for m in list(other.mentions):
+        m.event_id = keep.id
+    for c in list(other.claims):
+        c.event_id = keep.id
+    other.merged_into = keep.id
+    other.updated_at = utcnow()
+    s.flush()
+    s.expire(keep, ["mentions", "claims"])
+    _refresh(s, keep)
+
+
+def _refresh(s: Session, ev: EventRow) -> None:
+    """Recompute an event's summary from all its mentions and claims."""
+    s.expire(ev, ["mentions", "claims"])
+    mentions = ev.mentions
+    articles = {m.article_id: s.get(ArticleRow, m.article_id) for m in mentions}
+    dated = [m.date for m in mentions if m.date]
+    if dated:
+        ev.date = Counter(dated).most_common(1)[0][0]
+        ev.date_min, ev.date_max = min(dated), max(dated)
+    ev.week = fuse.iso_week(ev.date) or ev.week
+    placed = [m.location for m in mentions if m.location]
+    if placed:
+        best = min(placed, key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4),
+                                            -sum(p.get("name") == loc.get("name") for p in placed)))
+        ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
+        ev.precision, ev.country = best.get("precision"), best.get("country")
+    ev.actors = list(dict.fromkeys(a for m in mentions for a in m.actors))
+    independent = [m for m in mentions if m.independent] or mentions
+    claimants = [s_ for m in independent for s_ in (m.sources or [_claimant([], articles[m.article_id])])]
+    ev.sources = list(dict.fromkeys(claimants))
+    ev.n_sources = len(set(claimants))
+    ev.n_articles = len(articles)
+    summary = fuse.summarise(fuse.Claim(c.key, c.value, c.qualifier, c.source, c.independent) for c in ev.claims)
+    ev.figures = {k: v.as_dict() for k, v in summary.items()}
+    ev.disputed = any(v.disputed for v in summary.values())
+    ev.fatalities = fuse.fatalities(summary)
+    first = min(mentions, key=lambda m: m.id)
+    ev.evidence = first.evidence
+    ev.updated_at = utcnow()
+
+
+def _filtered(q, flt: EventFilter):
+    q = q.where(EventRow.merged_into.is_(None))
+    if flt.types:
+        q = q.where(EventRow.type.in_(list(flt.types)))
+    if flt.country:
+        q = q.where(EventRow.country == flt.country.upper())
+    if flt.since:
+        q = q.where(or_(EventRow.date >= flt.since, EventRow.date_max >= flt.since))
+    if flt.until:
+        q = q.where(or_(EventRow.date <= flt.until, EventRow.date_min <= flt.until))
+    if flt.min_fatalities is not None:
+        q = q.where(EventRow.fatalities >= flt.min_fatalities)
+    if flt.actor:
+        q = q.where(func.lower(cast(EventRow.actors, String)).like(f"%{flt.actor.lower()}%"))
+    if flt.source:
+        q = q.where(func.lower(cast(EventRow.sources, String)).like(f"%{flt.source.lower()}%"))
+    if flt.text:
+        like = f"%{flt.text.lower()}%"
+        q = q.where(or_(func.lower(EventRow.evidence).like(like), func.lower(EventRow.location_name).like(like)))
+    if flt.updated_since:
+        q = q.where(EventRow.updated_at >= flt.updated_since)
+    if flt.near is not None:
+        lat, lon = flt.near
+        dlat = flt.radius_km / 111.0
+        q = q.where(EventRow.lat.between(lat - dlat, lat + dlat))
+    return q
+
+
+def event_dict(e: EventRow) -> dict:
+    """An event as plain JSON-ready data."""
+    return {
+        "id": e.id, "type": e.type, "date": e.date.isoformat() if e.date else None,
+        "date_min": e.date_min.isoformat() if e.date_min else None,
+        "date_max": e.date_max.isoformat() if e.date_max else None,
+        "location": None if e.lat is None else {"name": e.location_name, "country": e.country, "lat": e.lat,
+                                                 "lon": e.lon, "precision": e.precision},
+        "country": e.country, "actors": e.actors or [], "sources": e.sources or [], "figures": e.figures or {},
+        "fatalities": e.fatalities, "n_articles": e.n_articles, "n_sources": e.n_sources,
+        "disputed": e.disputed, "evidence": e.evidence,
+        "created_at": e.created_at.isoformat(), "updated_at": e.updated_at.isoformat(),
+        "merged_into": e.merged_into,
+    }
+
+
+def article_dict(a: ArticleRow, with_text: bool) -> dict:
+    out = {"id": a.id, "ext_id": a.ext_id, "url": a.url, "source": a.source,
+           "published": a.published.isoformat() if a.published else None, "lang": a.lang,
+           "duplicate_of": a.duplicate_of, "containment": a.containment}
+    if with_text:
+        out["text"] = a.text
+    return out
+
+
+__all__ = ["Store", "EventFilter", "Added", "content_hash", "database_url", "event_dict", "Base"]

@@ -1,0 +1,126 @@
+"""The event database on a real SQLite file and a real PostgreSQL server."""
+from __future__ import annotations
+
+import csv
+import json
+
+from fusion_corpus import ARTICLES, EXPECTED
+
+from vigile import export
+from vigile.evaluate import load_jsonl, norm
+from vigile.ingest import ingest
+from vigile.schema import Article
+from vigile.store import EventFilter, Store
+
+
+def articles(docs):
+    return [Article.model_validate(d) for d in docs]
+
+
+def snapshot(store: Store) -> list[tuple]:
+    """What a user sees: every event's type, day, place, figures and article count."""
+    return sorted((e["type"], e["date"] or "", json.dumps(e["location"], sort_keys=True),
+                   json.dumps(e["figures"], sort_keys=True), e["n_articles"])
+                  for e in store.events(limit=None))
+
+
+def test_fused_events_are_the_real_events(db_url, pipeline):
+    store = Store(db_url)
+    summary = ingest(articles(ARTICLES), store, pipeline)
+    assert summary.added == len(ARTICLES) and summary.duplicates == 1
+    found = {}
+    for e in store.events(limit=None):
+        town = norm((e["location"] or {}).get("name")).title()
+        key = (e["type"], "Homs" if e["type"] == "shelling" else town)
+        found.setdefault(key, []).append(e)
+    assert set(found) == set(EXPECTED), found.keys()
+    for key, (n_articles, fig, low, best, high, disputed) in EXPECTED.items():
+        [event] = found[key]
+        assert event["n_articles"] == n_articles, key
+        f = event["figures"][fig]
+        assert (f["low"], f["best"], f["high"], f["disputed"]) == (low, best, high, disputed), (key, f)
+        assert event["disputed"] == disputed
+    # the wire copy is linked to its original and is not a second source
+    strike = found[("air_strike", "Idlib")][0]
+    detail = store.event(strike["id"])
+    copies = [c for c in detail["claims"] if not c["independent"]]
+    assert len(copies) == 1 and copies[0]["value"] == 20
+    assert strike["n_sources"] == 2
+    store.close()
+
+
+def test_every_claim_is_kept_with_its_source(db_url, pipeline):
+    store = Store(db_url)
+    ingest(articles(ARTICLES), store, pipeline)
+    [homs] = store.events(EventFilter(types=["shelling"]), limit=None)
+    claims = {(c["source"], c["value"], c["qualifier"]) for c in store.event(homs["id"])["claims"]}
+    assert claims == {("Syrian Observatory for Human Rights", 12, "at_least"),
+                      ("Syrian Civil Defence", 15, "exact"), ("SANA", 9, "exact")}
+    store.close()
+
+
+def test_ingesting_twice_changes_nothing(db_url, pipeline, dev_set):
+    docs = list(load_jsonl(dev_set).values())
+    store = Store(db_url)
+    first = ingest(articles(docs), store, pipeline)
+    once, counts = snapshot(store), store.counts()
+    again = ingest(articles(docs), store, pipeline)
+    assert first.added == len(docs) and again.added == 0 and again.known == len(docs)
+    assert snapshot(store) == once and store.counts() == counts
+    store.close()
+
+
+def test_seed_wire_passage_and_one_palace_shelling(db_url, pipeline, dev_set):
+    gold = load_jsonl(dev_set)
+    store = Store(db_url)
+    ingest(articles([gold["seed-000"], gold["seed-002"]]), store, pipeline)
+    palace = [e for e in store.events(EventFilter(types=["shelling"]), limit=None)
+              if "techrine" in (e["location"] or {}).get("name", "").lower()]
+    assert len(palace) == 1, palace
+    assert palace[0]["n_articles"] == 2 and not palace[0]["disputed"]
+    detail = store.event(palace[0]["id"])
+    assert {a["ext_id"] for a in detail["articles"]} == {"seed-000", "seed-002"}
+    # seed-002 repeats a re-edited passage of seed-000 without being a copy of it
+    seed2 = next(a for a in detail["articles"] if a["ext_id"] == "seed-002")
+    assert seed2["duplicate_of"] is None and seed2["containment"] > 0
+    store.close()
+
+
+def test_filters(db_url, pipeline):
+    store = Store(db_url)
+    ingest(articles(ARTICLES), store, pipeline)
+    assert {e["type"] for e in store.events(EventFilter(country="IQ"))} == {"bombing"}
+    near = store.events(EventFilter(near=(34.73, 36.71), radius_km=20))  # Homs
+    assert {e["type"] for e in near} == {"shelling"}
+    assert store.events(EventFilter(since=__import__("datetime").date(2017, 4, 1), types=["air_strike"])) == []
+    assert [e["type"] for e in store.events(EventFilter(min_fatalities=20))] == ["air_strike"]
+    assert [e["type"] for e in store.events(EventFilter(source="croix-rouge"))] == []  # canonical: ICRC
+    assert [e["type"] for e in store.events(EventFilter(source="ICRC"))] == ["evacuation"]
+    assert [e["type"] for e in store.events(EventFilter(text="kamikaze"))] == ["bombing"]
+    assert store.count_events(EventFilter(country="SY")) == 3
+    store.close()
+
+
+def test_exports(db_url, pipeline, tmp_path):
+    store = Store(db_url)
+    ingest(articles(ARTICLES), store, pipeline)
+    rows = store.events(limit=None)
+    with open(tmp_path / "acled.csv", "w", newline="", encoding="utf-8") as f:
+        n = export.write_csv(rows, f, acled=True)
+    acled = list(csv.DictReader(open(tmp_path / "acled.csv", encoding="utf-8")))
+    assert n == len(acled) == 4
+    for column in ("event_date", "event_type", "sub_event_type", "actor1", "country", "location", "latitude",
+                   "longitude", "geo_precision", "time_precision", "source", "notes", "fatalities"):
+        assert column in acled[0]
+    mosul = next(r for r in acled if r["country"] == "IQ")
+    assert (mosul["event_type"], mosul["sub_event_type"], mosul["fatalities"]) == (
+        "Explosions/Remote violence", "Suicide bomb", "7")
+    collection = export.geojson(rows)
+    assert len(collection["features"]) == 4
+    assert all(f["geometry"]["type"] == "Point" for f in collection["features"])
+    import pyarrow.parquet as pq
+
+    export.write_parquet(rows, str(tmp_path / "events.parquet"))
+    table = pq.read_table(tmp_path / "events.parquet")
+    assert table.num_rows == 4 and "killed_best" in table.column_names
+    store.close()
