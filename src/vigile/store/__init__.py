@@ -141,9 +141,10 @@ class Store:
                                    value=fig.value, qualifier=fig.qualifier,
                                    source=_claimant(mention.sources, row), independent=independent))
                 s.flush()
-                _refresh(s, ev)
                 if ev.id not in touched:
                     touched.append(ev.id)
+            for ev_id in touched:
+                _refresh(s, s.get(EventRow, ev_id))
             s.add_all(PassageSignature(article_id=row.id, start=a, end=b, signature=sig)
                       for a, b, sig in signatures)
             return Added(row.id, "added", touched)
@@ -167,7 +168,13 @@ class Store:
                          if (cost := fuse.match_cost(_spot_of_event(ev), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
-            ev = EventRow(type=mention.type, country=country, week=fuse.iso_week(anchor))
+            # born with its first mention's place, day and actors, so that the
+            # article's next mention can be matched against it before any refresh
+            loc = mention.location or {}
+            ev = EventRow(type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
+                          date_min=mention.date, date_max=mention.date, location_name=loc.get("name"),
+                          lat=loc.get("lat"), lon=loc.get("lon"), precision=loc.get("precision"),
+                          actors=list(mention.actors))
             s.add(ev)
             s.flush()
             mention.event_id = ev.id
@@ -316,7 +323,9 @@ def _refresh(s: Session, ev: EventRow) -> None:
     """Recompute an event's summary from all its mentions and claims."""
     s.expire(ev, ["mentions", "claims"])
     mentions = ev.mentions
-    articles = {m.article_id: s.get(ArticleRow, m.article_id) for m in mentions}
+    articles = {a.id: a for a in s.execute(
+        select(ArticleRow.id, ArticleRow.source, ArticleRow.url, ArticleRow.ext_id)
+        .where(ArticleRow.id.in_({m.article_id for m in mentions})))}
     dated = [m.date for m in mentions if m.date]
     if dated:
         ev.date = Counter(dated).most_common(1)[0][0]

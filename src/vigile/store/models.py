@@ -41,7 +41,7 @@ class ArticleRow(Base):
     source: Mapped[Optional[str]] = mapped_column(String(512), index=True)
     published: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     lang: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only when asked: fusion never needs it
     duplicate_of: Mapped[Optional[int]] = mapped_column(ForeignKey("articles.id"), index=True)
     containment: Mapped[float] = mapped_column(Float, default=0.0)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
