@@ -6,9 +6,9 @@ import io
 import json
 
 import pytest
+from fusion_corpus import ARTICLES
 from typer.testing import CliRunner
 
-from fusion_corpus import ARTICLES
 from vigile.cli import app
 
 runner = CliRunner()
