@@ -253,7 +253,7 @@ def ingest(
     total = None if quiet else _count_docs(inputs)
     with progress_bar(total, not quiet, err) as advance:
         summary = run_ingest(read_inputs(inputs, **meta), store, pipeline, index,
-                             on_article=lambda status: advance(),
+                             on_article=lambda outcome: advance(),
                              on_error=lambda msg: err.print(f"[red]error[/red] {msg}", highlight=False))
     counts = store.counts()
     store.close()
@@ -415,6 +415,37 @@ def export_cmd(
                 n = export.write_csv(rows, out, acled=fmt is ExportFormat.acled_csv)
     err.print(f"{n} events written to {output}")
 
+
+
+
+@app.command()
+def serve(
+    db: str = typer.Option("vigile.db", "--db", help=DB_HELP),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (127.0.0.1: this machine only)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port."),
+    workers: int = typer.Option(1, min=1, max=64, help="Server processes (each opens the database)."),
+) -> None:
+    """Serve the REST API (OpenAPI at /docs) and the dashboard (at /).
+
+    Writes (POST /api/articles) need VIGILE_API_TOKEN set in the environment and
+    sent as a bearer token; without it the API is read-only.
+    """
+    import uvicorn
+
+    from vigile.api import create_app
+
+    try:
+        application = create_app(db)
+    except Exception as e:  # noqa: BLE001 — a bad URL or a down server must not end in a traceback
+        err.print(f"[red]error[/red] cannot open database {db}: {type(e).__name__}: {e}", highlight=False)
+        raise typer.Exit(2)
+    err.print(f"Vigile on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    else:
+        os.environ["VIGILE_DB"] = db
+        uvicorn.run("vigile.api:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
 
 
 if __name__ == "__main__":  # `python -m vigile.cli`, as the crash tests run it

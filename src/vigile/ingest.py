@@ -23,6 +23,17 @@ from vigile.store import Store, content_hash
 _KNOWN_CHUNK = 64
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input item."""
+
+    status: str  # "added", "known" or "failed"
+    ext_id: Optional[str] = None
+    article_id: Optional[int] = None
+    events: tuple[int, ...] = ()
+    error: Optional[str] = None
+
+
 @dataclass
 class IngestSummary:
     read: int = 0
@@ -51,7 +62,7 @@ def load_index(store: Store) -> NearDuplicates:
 
 def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipeline,
            index: Optional[NearDuplicates] = None,
-           on_article: Callable[[str], None] = lambda status: None,
+           on_article: Callable[[Outcome], None] = lambda outcome: None,
            on_error: Callable[[str], None] = lambda message: None) -> IngestSummary:
     """Store and fuse every new article of ``items``; see the module docstring."""
     summary = IngestSummary()
@@ -68,7 +79,7 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
             for article, digest in chunk:
                 if digest in stored or digest in seen:
                     summary.known += 1
-                    on_article("known")
+                    on_article(Outcome("known", article.id))
                     continue
                 seen.add(digest)
                 fed.append(article)
@@ -79,7 +90,7 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
             if isinstance(item, ReadError):
                 summary.failed.append(str(item))
                 on_error(str(item))
-                on_article("failed")
+                on_article(Outcome("failed", error=str(item)))
                 continue
             summary.read += 1
             chunk.append((item, content_hash(item.text)))
@@ -94,7 +105,7 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
                 message = f"article {result.id}: {result.error}"
                 summary.failed.append(message)
                 on_error(message)
-                on_article("failed")
+                on_article(Outcome("failed", article.id, error=result.error))
                 continue
             report = index.check(article.id, article.text)
             signatures = index.signatures(article.id, article.text)
@@ -109,7 +120,7 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
                 summary.added += 1
                 summary.duplicates += duplicate_of is not None
                 summary.events_touched.update(added.events)
-            on_article(added.status)
+            on_article(Outcome(added.status, article.id, added.article_id, tuple(added.events)))
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.seconds = time.perf_counter() - started

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from sqlalchemy import String, cast, create_engine, event, func, or_, select
+from sqlalchemy import Integer, String, cast, create_engine, event, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,7 @@ class EventFilter:
     min_fatalities: Optional[int] = None
     text: Optional[str] = None
     updated_since: Optional[dt.datetime] = None
+    bbox: Optional[tuple[float, float, float, float]] = None  # min_lon, min_lat, max_lon, max_lat
 
 
 @dataclass
@@ -237,6 +238,74 @@ class Store:
                 return s.scalar(select(func.count()).select_from(_filtered(select(EventRow.id), flt).subquery())) or 0
             return len(self.events(flt, limit=None))
 
+    def stats(self, flt: EventFilter = EventFilter()) -> dict:
+        """Counts and fatalities by type, country, day and week — aggregated in SQL,
+        so a dashboard over 50,000 events never downloads them."""
+        base = _filtered(select(EventRow.type, EventRow.country, EventRow.date, EventRow.week,
+                                EventRow.fatalities, EventRow.lat, EventRow.lon), flt).subquery()
+        if flt.near is not None:  # the radius is exact only in Python: fall back to the listed events
+            return _stats_of(self.events(flt, limit=None))
+        n, f = func.count(), func.coalesce(func.sum(base.c.fatalities), 0)
+        with Session(self.engine) as s:
+            total, dead = s.execute(select(n, f)).one()
+            by_type = {t: {"events": c, "fatalities": int(d)} for t, c, d in
+                       s.execute(select(base.c.type, n, f).group_by(base.c.type))}
+            by_country = {cc or "": {"events": c, "fatalities": int(d)} for cc, c, d in
+                          s.execute(select(base.c.country, n, f).group_by(base.c.country))}
+            by_day = [{"date": day.isoformat(), "type": t, "events": c, "fatalities": int(d)} for day, t, c, d in
+                      s.execute(select(base.c.date, base.c.type, n, f).where(base.c.date.is_not(None))
+                                .group_by(base.c.date, base.c.type).order_by(base.c.date))]
+            by_week = [{"week": w, "type": t, "events": c, "fatalities": int(d)} for w, t, c, d in
+                       s.execute(select(base.c.week, base.c.type, n, f).where(base.c.week.is_not(None))
+                                 .group_by(base.c.week, base.c.type).order_by(base.c.week))]
+        return {"total": total, "fatalities": int(dead), "by_type": by_type, "by_country": by_country,
+                "by_day": by_day, "by_week": by_week}
+
+    def clusters(self, flt: EventFilter = EventFilter(), zoom: int = 3) -> dict:
+        """Map markers aggregated on a grid whose cells shrink as the map zooms in
+        (about 50 pixels): counts, fatalities and types per cell, the event id
+        when a cell holds one event."""
+        cell = 360.0 / (2 ** max(0, min(zoom, 20))) / 256 * 50
+        with Session(self.engine) as s:
+            base = _filtered(select(EventRow.id, EventRow.type, EventRow.lat, EventRow.lon,
+                                    EventRow.fatalities), flt).where(EventRow.lat.is_not(None)).subquery()
+            if self.engine.dialect.name == "sqlite":  # positive after the shift: a cast is a floor
+                gx = cast((base.c.lon + 180.0) / cell, Integer)
+                gy = cast((base.c.lat + 90.0) / cell, Integer)
+            else:
+                gx, gy = func.floor((base.c.lon + 180.0) / cell), func.floor((base.c.lat + 90.0) / cell)
+            rows = s.execute(select(gx.label("gx"), gy.label("gy"), base.c.type, func.count(), func.sum(base.c.fatalities),
+                                    func.avg(base.c.lat), func.avg(base.c.lon), func.min(base.c.id))
+                             .group_by(gx, gy, base.c.type)).all()
+        cells: dict[tuple, dict] = {}
+        for x, y, etype, count, dead, lat, lon, first in rows:
+            c = cells.setdefault((x, y), {"lat": 0.0, "lon": 0.0, "count": 0, "fatalities": 0, "types": {},
+                                          "event_id": first})
+            c["lat"] += float(lat) * count
+            c["lon"] += float(lon) * count
+            c["count"] += count
+            c["fatalities"] += int(dead or 0)
+            c["types"][etype] = c["types"].get(etype, 0) + count
+        out = []
+        for c in cells.values():
+            c["lat"], c["lon"] = round(c["lat"] / c["count"], 5), round(c["lon"] / c["count"], 5)
+            if c["count"] > 1:
+                c["event_id"] = None
+            out.append(c)
+        return {"total": sum(c["count"] for c in out), "clusters": out}
+
+    def changes(self, since: dt.datetime, limit: int = 1000) -> dict:
+        """Events created, updated or merged since a time, oldest change first."""
+        until = utcnow()
+        with Session(self.engine) as s:
+            rows = s.execute(select(EventRow.id, EventRow.created_at, EventRow.updated_at, EventRow.merged_into)
+                             .where(EventRow.updated_at >= since).order_by(EventRow.updated_at, EventRow.id)
+                             .limit(limit)).all()
+        return {"since": since.isoformat(), "until": until.isoformat(),
+                "events": [{"id": i, "change": "merged" if merged else ("created" if created >= since else "updated"),
+                            "merged_into": merged, "updated_at": updated.isoformat()}
+                           for i, created, updated, merged in rows]}
+
     def event(self, event_id: int) -> Optional[dict]:
         """One event with its claims by source, its mentions and their articles.
 
@@ -377,7 +446,38 @@ def _filtered(q, flt: EventFilter):
         lat, lon = flt.near
         dlat = flt.radius_km / 111.0
         q = q.where(EventRow.lat.between(lat - dlat, lat + dlat))
+    if flt.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = flt.bbox
+        q = q.where(EventRow.lat.between(min_lat, max_lat), EventRow.lon.between(min_lon, max_lon))
     return q
+
+
+def _stats_of(events: Sequence[dict]) -> dict:
+    """The stats of a list of events (for filters SQL cannot apply exactly)."""
+    by_type: dict = {}
+    by_country: dict = {}
+    by_day: Counter = Counter()
+    by_day_dead: Counter = Counter()
+    for e in events:
+        for table, key in ((by_type, e["type"]), (by_country, e["country"] or "")):
+            slot = table.setdefault(key, {"events": 0, "fatalities": 0})
+            slot["events"] += 1
+            slot["fatalities"] += e["fatalities"]
+        if e["date"]:
+            by_day[(e["date"], e["type"])] += 1
+            by_day_dead[(e["date"], e["type"])] += e["fatalities"]
+    weeks: Counter = Counter()
+    weeks_dead: Counter = Counter()
+    for (day, etype), count in by_day.items():
+        week = fuse.iso_week(dt.date.fromisoformat(day))
+        weeks[(week, etype)] += count
+        weeks_dead[(week, etype)] += by_day_dead[(day, etype)]
+    return {"total": len(events), "fatalities": sum(e["fatalities"] for e in events), "by_type": by_type,
+            "by_country": by_country,
+            "by_day": [{"date": d, "type": t, "events": c, "fatalities": by_day_dead[(d, t)]}
+                       for (d, t), c in sorted(by_day.items())],
+            "by_week": [{"week": w, "type": t, "events": c, "fatalities": weeks_dead[(w, t)]}
+                        for (w, t), c in sorted(weeks.items())]}
 
 
 def event_dict(e: EventRow) -> dict:

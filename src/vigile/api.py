@@ -1,0 +1,239 @@
+"""`vigile serve`: the event database as a REST API and a dashboard (docs/api.md).
+
+The API is a thin layer over :class:`vigile.store.Store` and
+:func:`vigile.ingest.ingest`: it parses and bounds parameters, checks the
+token on writes, and shapes responses. What it promises:
+
+* every query parameter is typed and bounded, and a bad one is a 4xx, never a 5xx;
+* writes need ``Authorization: Bearer $VIGILE_API_TOKEN``, compared in constant
+  time, and are refused outright when no token is configured;
+* request bodies are capped (``max_body``) and batches too (``MAX_BATCH``);
+* no CORS headers (browsers keep other sites out), and the dashboard is served
+  with a Content-Security-Policy that forbids inline scripts, on top of it
+  inserting every text as text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import io
+import os
+import threading
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from vigile import export
+from vigile.schema import EVENT_TYPES, Article
+from vigile.store import EventFilter, Store
+
+WEB = Path(__file__).resolve().parent / "web"
+MAX_BODY = 5 * 1024 * 1024
+MAX_BATCH = 100
+MAX_TEXT = 1_000_000
+_DB_ID = 2**31 - 1
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class ArticleIn(BaseModel):
+    """An article posted for ingestion (the input of `vigile extract`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=512)
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    published: Optional[dt.date] = None
+    source: Optional[str] = Field(default=None, max_length=512)
+    url: Optional[str] = Field(default=None, max_length=4096)
+    lang: Literal["fr"] = "fr"
+
+
+class _BodyLimit(BaseHTTPMiddleware):
+    """413 before reading a body over the limit (declared or streamed)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        super().__init__(app)
+        self.limit = limit
+
+    async def dispatch(self, request: Request, call_next):  # type: ignore[override]
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
+        if request.method in ("POST", "PUT", "PATCH") and declared is None:
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > self.limit:
+                    return JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
+            request._body = body  # noqa: SLF001 — starlette reads the cached body downstream
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class _Writer:
+    """The ingest pipeline, loaded on the first write and used by one request at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lock = threading.Lock()
+        self.pipeline = None
+        self.index = None
+
+    def ingest(self, articles: list[Article]) -> list[dict]:
+        from vigile.ingest import Outcome, ingest, load_index
+        from vigile.pipeline import Pipeline
+
+        with self.lock:
+            if self.pipeline is None:
+                self.pipeline = Pipeline()
+                self.index = load_index(self.store)
+            outcomes: list[Outcome] = []
+            ingest(articles, self.store, self.pipeline, self.index, on_article=outcomes.append)
+        return [{"id": o.ext_id, "status": o.status, "article_id": o.article_id, "events": list(o.events),
+                 "error": o.error} for o in outcomes]
+
+
+def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int = MAX_BODY) -> FastAPI:
+    """The API over one database; ``token`` defaults to $VIGILE_API_TOKEN."""
+    token = token if token is not None else os.environ.get("VIGILE_API_TOKEN") or None
+    store = Store(db)
+    writer = _Writer(store)
+    app = FastAPI(title="Vigile", version="0.1.0",
+                  description="Fused, sourced, geocoded conflict events from French news. See docs/api.md.")
+    app.add_middleware(_BodyLimit, limit=max_body)
+
+    def filters(
+        type: list[str] = Query(default=[], max_length=len(EVENT_TYPES), description="Event type, repeatable."),
+        country: Optional[str] = Query(None, pattern="^[A-Za-z]{2}$"),
+        near: Optional[str] = Query(None, max_length=200, description="A place name or 'lat,lon'."),
+        radius: float = Query(50.0, gt=0, le=20_000),
+        since: Optional[dt.date] = None,
+        until: Optional[dt.date] = None,
+        actor: Optional[str] = Query(None, max_length=200),
+        source: Optional[str] = Query(None, max_length=200),
+        min_killed: Optional[int] = Query(None, ge=0, le=10**9),
+        q: Optional[str] = Query(None, max_length=200),
+        bbox: Optional[str] = Query(None, max_length=100, description="min_lon,min_lat,max_lon,max_lat"),
+    ) -> EventFilter:
+        bad = [t for t in type if t not in EVENT_TYPES]
+        if bad:
+            raise HTTPException(422, f"unknown type {bad[0]!r}")
+        return EventFilter(types=tuple(type), country=country.upper() if country else None, near=_near(near),
+                           radius_km=radius, since=since, until=until, actor=actor, source=source,
+                           min_fatalities=min_killed, text=q, bbox=_bbox(bbox))
+
+    @app.get("/api/events", summary="Fused events matching the filters, newest first")
+    def list_events(flt: EventFilter = Depends(filters), limit: int = Query(100, ge=1, le=1000),
+                    offset: int = Query(0, ge=0, le=10_000_000),
+                    format: Literal["json", "geojson", "csv"] = "json") -> Response:
+        rows = store.events(flt, limit=limit, offset=offset)
+        if format == "geojson":
+            return JSONResponse(export.geojson(rows), media_type="application/geo+json")
+        if format == "csv":
+            out = io.StringIO()
+            export.write_csv(rows, out)
+            return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+        return JSONResponse({"total": store.count_events(flt), "limit": limit, "offset": offset, "events": rows})
+
+    @app.get("/api/events/{event_id}", summary="One event: figures, every claim, mentions and articles")
+    def get_event(event_id: int = PathParam(ge=1, le=_DB_ID)) -> dict:
+        detail = store.event(event_id)
+        if detail is None:
+            raise HTTPException(404, f"no event {event_id}")
+        return detail
+
+    @app.get("/api/articles/{article_id}", summary="One article: text, metadata and its mentions")
+    def get_article(article_id: int = PathParam(ge=1, le=_DB_ID)) -> dict:
+        detail = store.article(article_id)
+        if detail is None:
+            raise HTTPException(404, f"no article {article_id}")
+        return detail
+
+    @app.get("/api/stats", summary="Counts and fatalities by type, country, day and week")
+    def get_stats(flt: EventFilter = Depends(filters)) -> dict:
+        return store.stats(flt)
+
+    @app.get("/api/clusters", summary="Map markers aggregated on a zoom-dependent grid")
+    def get_clusters(flt: EventFilter = Depends(filters), zoom: int = Query(3, ge=0, le=20)) -> dict:
+        return store.clusters(flt, zoom)
+
+    @app.get("/api/changes", summary="Events created, updated or merged since a time (stable ids)")
+    def get_changes(since: dt.datetime, limit: int = Query(1000, ge=1, le=10_000)) -> dict:
+        if since.tzinfo is not None:
+            since = since.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return store.changes(since, limit)
+
+    def authorised(authorization: Optional[str] = Header(None)) -> None:
+        if token is None:
+            raise HTTPException(403, "writes are disabled: set VIGILE_API_TOKEN to enable them")
+        given = authorization[7:] if authorization and authorization.startswith("Bearer ") else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    @app.post("/api/articles", summary="Ingest one article or a batch (bearer token)",
+              dependencies=[Depends(authorised)])
+    def post_articles(body: Union[ArticleIn, list[ArticleIn]]) -> dict:
+        batch = body if isinstance(body, list) else [body]
+        if not batch or len(batch) > MAX_BATCH:
+            raise HTTPException(422, f"a batch holds 1 to {MAX_BATCH} articles")
+        return {"results": writer.ingest([Article.model_validate(a.model_dump()) for a in batch])}
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> Response:
+        index = WEB / "index.html"
+        if not index.exists():
+            return HTMLResponse("<p>Dashboard assets are missing: run <code>make demo</code>.</p>", status_code=503)
+        return FileResponse(index, headers={"Content-Security-Policy": _CSP})
+
+    app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
+    app.mount("/vendor", StaticFiles(directory=WEB / "node_modules", check_dir=False), name="vendor")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` and multi-worker serving: database from $VIGILE_DB."""
+    return create_app(os.environ.get("VIGILE_DB", "vigile.db"))
+
+
+def _near(value: Optional[str]) -> Optional[tuple[float, float]]:
+    if value is None:
+        return None
+    parts = value.split(",")
+    if len(parts) == 2:
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return lat, lon
+            raise HTTPException(422, "near: latitude or longitude out of range")
+    from vigile.gazetteer import Gazetteer
+
+    place = Gazetteer.default().resolve(value)
+    if place is None:
+        raise HTTPException(422, f"near: no place called {value!r}")
+    return place.lat, place.lon
+
+
+def _bbox(value: Optional[str]) -> Optional[tuple[float, float, float, float]]:
+    if value is None:
+        return None
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(x) for x in value.split(","))
+    except ValueError:
+        raise HTTPException(422, "bbox: four numbers, min_lon,min_lat,max_lon,max_lat") from None
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise HTTPException(422, "bbox: out of range or inverted")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+__all__ = ["create_app", "app_from_env", "ArticleIn", "MAX_BODY", "MAX_BATCH"]
