@@ -37,3 +37,9 @@ def test_python_api_takes_texts_dicts_and_articles():
     strike = next(e for e in results[0].events if e.type == "air_strike")
     assert str(strike.date) == "2017-03-14" and strike.location.name == "Idlib"
     assert any(e.type == "bombing" and str(e.date) == "2019-06-15" for e in results[1].events)
+
+
+def test_an_article_over_its_time_budget_is_a_clear_error():
+    slow = Pipeline(time_budget=0.0)
+    [result] = slow.extract([Article(id="slow", text=" ".join(TEXTS))])
+    assert result.events == [] and "over its time budget" in result.error

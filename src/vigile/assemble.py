@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Sequence
+from typing import Optional, Sequence
 
 from vigile.actors import attribution_spans, find_actors, find_sources
 from vigile.clean import CleanText
@@ -279,9 +280,15 @@ def _upgrade_coarse_places(mentions: list[Mention], sentences: Sequence[Sentence
             m.place = most_precise(finer)
 
 
+class BudgetExceeded(RuntimeError):
+    """An article took longer than its time budget (see :class:`vigile.pipeline.Pipeline`)."""
+
+
 def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
-             ents: Sequence[Entity], finder: PlaceFinder, lang: str = "fr") -> list[EventRecord]:
-    """The event records of one article."""
+             ents: Sequence[Entity], finder: PlaceFinder, lang: str = "fr",
+             deadline: Optional[float] = None) -> list[EventRecord]:
+    """The event records of one article; past ``deadline`` (a ``time.monotonic()``
+    value) it stops with :class:`BudgetExceeded` rather than run on."""
     reference = article.published or find_dateline(article.text)
     countries = article_countries(finder, clean.text, ents, lang)
     sent_ents = [[Entity(e.start - s.start, e.end - s.start, e.label, e.text)
@@ -298,6 +305,8 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
     headline: list[Mention] = []
     cue_sentences: set[int] = set()
     for i, (sent, places) in enumerate(zip(sentences, sent_places)):
+        if deadline is not None and time.monotonic() > deadline:
+            raise BudgetExceeded(f"over its time budget after {i} of {len(sentences)} sentences")
         dates = find_dates(sent.text, reference)
         if is_background(sent.text, dates, reference, lang):
             continue

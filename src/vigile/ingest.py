@@ -11,13 +11,13 @@ from __future__ import annotations
 import collections
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from vigile.dedup import NearDuplicates
 from vigile.pipeline import Pipeline
 from vigile.readers import ReadError
-from vigile.schema import Article
-from vigile.store import Store, content_hash
+from vigile.schema import Article, EventRecord
+from vigile.store import Added, Store, content_hash
 
 #: How many articles are checked against the database for known texts at once.
 _KNOWN_CHUNK = 64
@@ -50,6 +50,21 @@ class IngestSummary:
         return (f"{self.read} articles read: {self.added} added ({self.duplicates} near-duplicates), "
                 f"{self.known} already stored, {len(self.failed)} failed; "
                 f"{len(self.events_touched)} events created or updated; {rate:.1f} articles/s")
+
+
+def store_one(store: Store, index: NearDuplicates, article: Article, records: Sequence[EventRecord]) -> Added:
+    """Check one extracted article against the near-duplicate index, store and
+    fuse it in one transaction, then add it to the index (only once committed).
+    The same step for `vigile ingest` and for results extracted on a cluster."""
+    report = index.check(article.id, article.text)
+    signatures = index.signatures(article.id, article.text)
+    added = store.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,
+                      containment=report.containment, shared=[(p.start, p.end) for p in report.passages],
+                      signatures=signatures)
+    if added.status == "added":
+        index.load(str(added.article_id), signatures)
+        added.duplicate = report.duplicate_of is not None
+    return added
 
 
 def load_index(store: Store) -> NearDuplicates:
@@ -107,18 +122,12 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
                 on_error(message)
                 on_article(Outcome("failed", article.id, error=result.error))
                 continue
-            report = index.check(article.id, article.text)
-            signatures = index.signatures(article.id, article.text)
-            duplicate_of = int(report.duplicate_of) if report.duplicate_of else None
-            added = store.add(article, result.events, duplicate_of=duplicate_of,
-                              containment=report.containment,
-                              shared=[(p.start, p.end) for p in report.passages], signatures=signatures)
+            added = store_one(store, index, article, result.events)
             if added.status == "known":
                 summary.known += 1
             else:
-                index.load(str(added.article_id), signatures)
                 summary.added += 1
-                summary.duplicates += duplicate_of is not None
+                summary.duplicates += added.duplicate
                 summary.events_touched.update(added.events)
             on_article(Outcome(added.status, article.id, added.article_id, tuple(added.events)))
     except KeyboardInterrupt:

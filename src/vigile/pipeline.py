@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import time
 from typing import Iterable, Iterator, Optional
 
 from vigile import nlp
-from vigile.assemble import assemble
+from vigile.assemble import BudgetExceeded, assemble
 from vigile.clean import CleanText, clean
 from vigile.places import PlaceFinder
 from vigile.schema import SUPPORTED_LANGS, Article, ArticleResult
@@ -24,6 +25,8 @@ from vigile.sentences import split
 #: Articles longer than this are refused (a budget, not a parser limit): a
 #: news article is rarely over 50 KB; 5 MB of text is a dump, not a report.
 MAX_CHARS = 1_000_000
+#: Seconds of reading one article may take after its entities are found.
+TIME_BUDGET = 20.0
 
 
 class ArticleError(ValueError):
@@ -34,7 +37,7 @@ class Pipeline:
     """Extraction over batches of articles, with resources loaded once."""
 
     def __init__(self, lang: str = "fr", batch_size: int = 16, max_chars: int = MAX_CHARS,
-                 n_process: int = 1) -> None:
+                 n_process: int = 1, time_budget: float = TIME_BUDGET) -> None:
         if lang not in SUPPORTED_LANGS:
             raise ValueError(f"unsupported language {lang!r} (supported: {', '.join(SUPPORTED_LANGS)})")
         if n_process < 1:
@@ -42,6 +45,7 @@ class Pipeline:
         self.lang = lang
         self.batch_size = batch_size
         self.max_chars = max_chars
+        self.time_budget = time_budget
         self.n_process = n_process
         self._finder: Optional[PlaceFinder] = None
         if n_process == 1:
@@ -75,7 +79,7 @@ class Pipeline:
             return
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(self.n_process, initializer=_init_worker,
-                      initargs=(self.lang, self.batch_size, self.max_chars)) as pool:
+                      initargs=(self.lang, self.batch_size, self.max_chars, self.time_budget)) as pool:
             for results in pool.imap(_run_worker, batches, chunksize=1):
                 yield from results
 
@@ -97,8 +101,11 @@ class Pipeline:
             article = batch[i]
             try:
                 sentences = split(c, self.lang)
-                events = assemble(article, c, sentences, ents, finder, self.lang)
+                deadline = time.monotonic() + self.time_budget
+                events = assemble(article, c, sentences, ents, finder, self.lang, deadline)
                 results[i] = ArticleResult(id=article.id, events=events)
+            except BudgetExceeded as e:
+                results[i] = ArticleResult(id=article.id, error=f"{e} ({self.time_budget:g} s)")
             except Exception as e:  # noqa: BLE001 — one article must never stop the batch
                 results[i] = ArticleResult(id=article.id, error=f"internal error: {type(e).__name__}: {e}")
         return [r for r in results if r is not None]
@@ -107,9 +114,9 @@ class Pipeline:
 _worker: Optional[Pipeline] = None
 
 
-def _init_worker(lang: str, batch_size: int, max_chars: int) -> None:
+def _init_worker(lang: str, batch_size: int, max_chars: int, time_budget: float) -> None:
     global _worker
-    _worker = Pipeline(lang=lang, batch_size=batch_size, max_chars=max_chars)
+    _worker = Pipeline(lang=lang, batch_size=batch_size, max_chars=max_chars, time_budget=time_budget)
 
 
 def _run_worker(batch: list[Article]) -> list[ArticleResult]:

@@ -73,6 +73,7 @@ class Added:
     article_id: Optional[int]
     status: str  # "added" or "known" (same text already stored)
     events: list[int] = field(default_factory=list)
+    duplicate: bool = False  # linked to an earlier article as a near-duplicate
 
 
 class Store:
@@ -274,8 +275,9 @@ class Store:
                 gy = cast((base.c.lat + 90.0) / cell, Integer)
             else:
                 gx, gy = func.floor((base.c.lon + 180.0) / cell), func.floor((base.c.lat + 90.0) / cell)
-            rows = s.execute(select(gx.label("gx"), gy.label("gy"), base.c.type, func.count(), func.sum(base.c.fatalities),
-                                    func.avg(base.c.lat), func.avg(base.c.lon), func.min(base.c.id))
+            rows = s.execute(select(gx.label("gx"), gy.label("gy"), base.c.type, func.count(),
+                                    func.sum(base.c.fatalities), func.avg(base.c.lat), func.avg(base.c.lon),
+                                    func.min(base.c.id))
                              .group_by(gx, gy, base.c.type)).all()
         cells: dict[tuple, dict] = {}
         for x, y, etype, count, dead, lat, lon, first in rows:
