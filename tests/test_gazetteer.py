@@ -283,3 +283,10 @@ def test_world_city_beats_a_hamlet_of_an_article_country(gaz: Gazetteer) -> None
     for countries in (["SY", "RU", "IR"], ["SY", "RU", "FR", "IR"]):
         place = gaz.resolve("Paris", countries)
         assert place is not None and (place.name, place.country) == ("Paris", "FR")
+
+
+def test_small_namesake_in_context_yields_to_a_much_bigger_town(gaz: Gazetteer) -> None:
+    # an article naming the United States (and Switzerland) still means Geneva, Switzerland
+    for countries in (["SY", "DE", "US"], ["SY", "US", "DE", "CH"]):
+        place = gaz.resolve("Genève", countries)
+        assert place is not None and place.country == "CH", countries

@@ -47,6 +47,8 @@ _PLACE_REACH = 160
 #: weighs like this many characters of distance.
 _PRECISION_COST = 40
 _MOVEMENT_TYPES = {"evacuation", "displacement", "aid_delivery"}
+#: How far after a cue (characters) a place can be attached to it by a preposition.
+_ATTACH_REACH = 40
 _WORD = re.compile(r"[\w'’-]+")
 
 
@@ -61,6 +63,7 @@ class _Patterns:
     vague_attack: re.Pattern[str]
     bare_strike: re.Pattern[str]
     whole_country: re.Pattern[str]
+    attached_place: re.Pattern[str]
 
 
 @lru_cache(maxsize=None)
@@ -139,8 +142,13 @@ def _pick_places(cue: Cue, etype: str, sentence: str, places: Sequence[PlaceMent
         # "A Moscou, le ministère a précisé que …": where it was said, not where it happened
         usable = [p for p in usable if p.start > speech.start()] or usable
     if etype in _MOVEMENT_TYPES:
-        # "emmenés vers Idleb": a destination is not where people were moved from
-        usable = [p for p in usable if not pats.destination_before.search(sentence[max(0, p.start - 25):p.start])]
+        # "emmenés vers Idleb", "ont fui vers les camps de A et de B": a destination
+        # (and the list it opens) is not where people were moved or fled from
+        def destination(p: PlaceMention) -> bool:
+            return bool(pats.destination_before.search(sentence[max(0, p.start - 40):p.start]))
+
+        listed_destination = any(p.listed and destination(p) for p in usable)
+        usable = [p for p in usable if not destination(p) and not (listed_destination and p.listed)]
     listed = [p for p in usable if p.listed and cue.start <= p.start < next_cue]
     if listed:
         return listed
@@ -148,6 +156,10 @@ def _pick_places(cue: Cue, etype: str, sentence: str, places: Sequence[PlaceMent
     near = [p for p in usable if p.start - _PLACE_REACH <= cue.end and cue.start - _PLACE_REACH <= p.end]
     if not near:
         return []
+    attached = [p for p in near if 0 <= p.start - cue.end <= _ATTACH_REACH
+                and pats.attached_place.search(sentence[cue.end:p.start])]
+    if attached:
+        return [attached[0]]
     return [min(near, key=lambda p: _distance(cue, p) + _PRECISION_COST * _PRECISION_RANK[p.precision])]
 
 

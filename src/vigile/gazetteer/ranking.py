@@ -24,6 +24,12 @@ from .place import Candidate
 #: An in-context place this small loses to an out-of-context one of BIG_CITY people.
 SMALL_PLACE = 10_000
 BIG_CITY = 1_000_000
+#: An in-context town under DWARFED_TOWN loses to a namesake of at least
+#: DWARFING_CITY people and DWARF_RATIO times its size ("Genève" is Geneva, not
+#: Geneva NY, even when the article also names the United States).
+DWARFED_TOWN = 50_000
+DWARFING_CITY = 100_000
+DWARF_RATIO = 10
 #: A city at least this big keeps the key from a same-country region of its name.
 NAMESAKE_TOWN = 10_000
 #: An out-of-context GeoNames hit smaller than this is refused (see is_weak).
@@ -50,6 +56,8 @@ def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
     context = {iso: i for i, iso in reversed(list(enumerate(countries)))}
     # a world city among the candidates, in the article's countries or not
     world_city = any(not c.curated and c.place.population >= BIG_CITY for c in candidates)
+    # the biggest namesake: a small town in context yields to a much bigger one anywhere
+    biggest = max((c.place.population for c in candidates if not c.curated), default=0)
     cities = [c for c in candidates if c.place.kind == "city" and not c.curated]
 
     def tier(c: Candidate) -> int:
@@ -59,7 +67,9 @@ def rank(candidates: Sequence[Candidate], countries: Sequence[str] = (),
         if c.place.kind == "country":
             return 1
         if context and c.place.country in context:
-            return 4 if world_city and c.place.population < SMALL_PLACE else 2
+            dwarfed = (c.place.population < DWARFED_TOWN and biggest >= DWARFING_CITY
+                       and biggest >= DWARF_RATIO * max(c.place.population, 1))
+            return 4 if dwarfed or (world_city and c.place.population < SMALL_PLACE) else 2
         return 4
 
     def key(c: Candidate) -> tuple:
