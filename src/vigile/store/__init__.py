@@ -385,15 +385,20 @@ def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
         c.event_id = keep.id
     other.merged_into = keep.id
     other.updated_at = utcnow()
-    s.flush()
-    s.expire(keep, ["mentions", "claims"])
     _refresh(s, keep)
 
 
 def _refresh(s: Session, ev: EventRow) -> None:
-    """Recompute an event's summary from all its mentions and claims."""
-    s.expire(ev, ["mentions", "claims"])
-    mentions = ev.mentions
+    """Recompute an event's summary from all its mentions and claims.
+
+    Plain column queries rather than ORM objects: an event told by hundreds of
+    articles is refreshed often, and only these fields count."""
+    s.flush()
+    mentions = s.execute(select(MentionRow.id, MentionRow.article_id, MentionRow.date, MentionRow.location,
+                                MentionRow.actors, MentionRow.sources, MentionRow.independent)
+                         .where(MentionRow.event_id == ev.id).order_by(MentionRow.id)).all()
+    if not mentions:
+        return
     articles = {a.id: a for a in s.execute(
         select(ArticleRow.id, ArticleRow.source, ArticleRow.url, ArticleRow.ext_id)
         .where(ArticleRow.id.in_({m.article_id for m in mentions})))}
@@ -414,12 +419,13 @@ def _refresh(s: Session, ev: EventRow) -> None:
     ev.sources = list(dict.fromkeys(claimants))
     ev.n_sources = len(set(claimants))
     ev.n_articles = len(articles)
-    summary = fuse.summarise(fuse.Claim(c.key, c.value, c.qualifier, c.source, c.independent) for c in ev.claims)
+    claims = s.execute(select(ClaimRow.key, ClaimRow.value, ClaimRow.qualifier, ClaimRow.source,
+                              ClaimRow.independent).where(ClaimRow.event_id == ev.id))
+    summary = fuse.summarise(fuse.Claim(*c) for c in claims)
     ev.figures = {k: v.as_dict() for k, v in summary.items()}
     ev.disputed = any(v.disputed for v in summary.values())
     ev.fatalities = fuse.fatalities(summary)
-    first = min(mentions, key=lambda m: m.id)
-    ev.evidence = first.evidence
+    ev.evidence = s.scalar(select(MentionRow.evidence).where(MentionRow.id == mentions[0].id))
     ev.updated_at = utcnow()
 
 
