@@ -206,22 +206,12 @@ def app_from_env() -> FastAPI:
 def _near(value: Optional[str]) -> Optional[tuple[float, float]]:
     if value is None:
         return None
-    parts = value.split(",")
-    if len(parts) == 2:
-        try:
-            lat, lon = float(parts[0]), float(parts[1])
-        except ValueError:
-            pass
-        else:
-            if -90 <= lat <= 90 and -180 <= lon <= 180:
-                return lat, lon
-            raise HTTPException(422, "near: latitude or longitude out of range")
-    from vigile.gazetteer import Gazetteer
+    from vigile.gazetteer import coordinates
 
-    place = Gazetteer.default().resolve(value)
-    if place is None:
-        raise HTTPException(422, f"near: no place called {value!r}")
-    return place.lat, place.lon
+    try:
+        return coordinates(value)
+    except ValueError as e:
+        raise HTTPException(422, f"near: {e}") from None
 
 
 def _bbox(value: Optional[str]) -> Optional[tuple[float, float, float, float]]:

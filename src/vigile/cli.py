@@ -292,19 +292,12 @@ def _near(value: Optional[str]) -> Optional[tuple[float, float]]:
     """A place name ("Aleppo", "Alep") or "lat,lon" → coordinates."""
     if value is None:
         return None
-    parts = value.split(",")
-    if len(parts) == 2:
-        try:
-            return float(parts[0]), float(parts[1])
-        except ValueError:
-            pass
-    from vigile.gazetteer import Gazetteer
+    from vigile.gazetteer import coordinates
 
-    place = Gazetteer.default().resolve(value)
-    if place is None:
-        raise typer.BadParameter(f"no place called {value!r} in the gazetteer (or give 'lat,lon')",
-                                 param_hint="--near")
-    return place.lat, place.lon
+    try:
+        return coordinates(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--near")
 
 
 def _filter(types, country, near, radius, since, until, actor, source, min_killed, text):

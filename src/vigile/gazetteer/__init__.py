@@ -207,3 +207,23 @@ class Gazetteer:
             return None
         region = self._store.region(c.place.country, c.admin1)
         return self._corrected_version(region) if region else None
+
+
+def coordinates(value: str) -> tuple[float, float]:
+    """A place name ("Alep", "Aleppo") or "lat,lon" as coordinates, for the
+    `--near` of the CLI and the `near` of the API; ValueError says what is wrong."""
+    parts = value.split(",")
+    if len(parts) == 2:
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return lat, lon
+            raise ValueError("latitude or longitude out of range")
+    place = Gazetteer.default().resolve(value)
+    if place is None:
+        raise ValueError(f"no place called {value!r} in the gazetteer (or give 'lat,lon')")
+    return place.lat, place.lon
+
