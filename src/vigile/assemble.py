@@ -47,6 +47,8 @@ _PLACE_REACH = 160
 #: weighs like this many characters of distance.
 _PRECISION_COST = 40
 _MOVEMENT_TYPES = {"evacuation", "displacement", "aid_delivery"}
+#: How far (characters) from its cue an actor may be named.
+_ACTOR_REACH = 200
 #: How far after a cue (characters) a place can be attached to it by a preposition.
 _ATTACH_REACH = 40
 _WORD = re.compile(r"[\w'’-]+")
@@ -168,6 +170,13 @@ def _distance(cue: Cue, p: PlaceMention) -> int:
     if p.start >= cue.end:
         return (p.start - cue.end) * 3 // 4
     return max(0, cue.start - p.end)
+
+
+def _actors_near(cue: Cue, mentions: Sequence) -> list[str]:
+    """The actors of a cue: those named within reach of it (a long sentence
+    often names other parties for other things)."""
+    return list(dict.fromkeys(a.name for a in mentions
+                              if a.start - _ACTOR_REACH <= cue.end and cue.start - _ACTOR_REACH <= a.end))
 
 
 def _pick_day(cue_start: int, dates: Sequence[DateMention]) -> dt.date | None:
@@ -337,7 +346,7 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
             places = [p for p in places if p.precision in ("site", "city")]
         attributions = attribution_spans(sent.text, lang)
         sources = find_sources(sent.text, countries, lang)
-        actors = list(dict.fromkeys(a.name for a in find_actors(sent.text, countries, lang)))
+        actor_mentions = find_actors(sent.text, countries, lang)
 
         new: list[Mention] = []
         if toll:
@@ -351,6 +360,7 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
             near_country = whole_country is not None and abs(whole_country.start() - cue.start) <= _PLACE_REACH
             picked = ([country_place] if near_country and country_place is not None
                       else _pick_places(cue, cue.type, sent.text, places, attributions, pats, next_cue))
+            actors = _actors_near(cue, actor_mentions)
             for place in picked or [story.place]:
                 new.append(Mention(cue.type, sent, cue, place, day, list(actors), list(sources),
                                    own_place=bool(picked)))
@@ -361,7 +371,8 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
                 # "Dimanche 7 août, au moins 42 soldats ont été tués dans la zone de Tessit":
                 # the story's kind of event, at a place and day of its own
                 new.append(Mention(last.type, sent, None, most_precise(own),
-                                   _pick_day(killed_like[0].start, dates) or story.day, list(actors), list(sources)))
+                                   _pick_day(killed_like[0].start, dates) or story.day,
+                                   list(dict.fromkeys(a.name for a in actor_mentions)), list(sources)))
             elif last is not None:
                 # "Quelque 45 personnes avaient trouvé la mort": completes the last event
                 _assign_figures([last], killed_like)
