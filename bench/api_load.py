@@ -1,23 +1,22 @@
-"""Load on the REST API: concurrent clients on loopback over a 50,000-event database.
+"""Load on /api/events: concurrent clients on loopback over a 50,000-event database.
 
-    python bench/api_load.py [--events 50000] [--clients 100] [--seconds 30] [--workers 2]
+    python bench/api_load.py [--events 50000] [--clients 100] [--seconds 30] [--workers 2] [--urls 50]
 
 Fills a fresh SQLite database with synthetic fused events (bulk insert: this
-measures reads, not ingest), starts `vigile serve` on 127.0.0.1, and runs
-``--clients`` concurrent clients for ``--seconds`` against /api/events (varied
-filters and pages), /api/clusters and /api/stats. Prints requests served, the
-p50/p99 latency per endpoint and overall, and errors (any 5xx or failed request).
+measures reads, not ingest), starts `vigile serve` on 127.0.0.1, and drives it
+with wrk (Debian's package; bench/api_load.lua) — ``--clients`` connections
+for ``--seconds`` over ``--urls`` distinct /api/events queries (filters and
+pages) — once with the server's response cache and once without. Prints
+p50/p90/p99 latency, requests and errors (connection errors and non-2xx).
 The load stays on this machine and stops by itself.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,47 +58,44 @@ def fill(db: str, n: int) -> None:
     store.close()
 
 
-def request(rng: random.Random) -> tuple[str, str, dict]:
-    kind = rng.random()
-    if kind < 0.6:
-        params: dict = {"limit": 50, "offset": rng.choice([0, 0, 50, 500])}
-        if rng.random() < 0.5:
-            params["type"] = rng.choice(TYPES)
-        if rng.random() < 0.5:
-            params["country"] = rng.choice(PLACES)[1]
-        if rng.random() < 0.3:
-            params["since"] = f"201{rng.randint(5, 8)}-0{rng.randint(1, 9)}-01"
-        return "events", "/api/events", params
-    if kind < 0.85:
-        return "clusters", "/api/clusters", {"zoom": rng.randint(2, 9)}
-    return "stats", "/api/stats", {"country": rng.choice(PLACES)[1]}
-
-
-async def client(base: str, seconds: float, seed: int, timings: dict, errors: list) -> None:
+def event_urls(n: int, seed: int = 3) -> list[str]:
+    """``n`` distinct /api/events queries, as a dashboard asks them: filters and pages."""
     rng = random.Random(seed)
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        while time.monotonic() < deadline:
-            name, path, params = request(rng)
-            t0 = time.perf_counter()
-            try:
-                r = await http.get(path, params=params)
-                if r.status_code >= 500:
-                    errors.append(f"{r.status_code} {path}")
-            except httpx.HTTPError as e:
-                errors.append(f"{type(e).__name__} {path}")
-            timings.setdefault(name, []).append(time.perf_counter() - t0)
+    urls: set[str] = {"/api/events?limit=50"}
+    while len(urls) < n:
+        params = [("limit", "50"), ("offset", str(50 * rng.choice([0, 0, 0, 1, 2, 5])))]
+        if rng.random() < 0.6:
+            params.append(("type", rng.choice(TYPES)))
+        if rng.random() < 0.6:
+            params.append(("country", rng.choice(PLACES)[1]))
+        if rng.random() < 0.3:
+            params.append(("since", f"201{rng.randint(5, 8)}-0{rng.randint(1, 9)}-01"))
+        urls.add("/api/events?" + "&".join(f"{k}={v}" for k, v in params))
+    return sorted(urls)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+def serve(db: str, workers: int, cache_ttl: float) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "vigile.cli", "serve", "--db", db, "--port", str(port),
+                               "--workers", str(workers), "--cache-ttl", str(cache_ttl)],
+                              env=os.environ | {"VIGILE_API_TOKEN": ""}, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base + "/api/events?limit=1", timeout=2)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, base
 
 
-async def load(base: str, clients: int, seconds: float) -> tuple[dict, list]:
-    timings: dict = {}
-    errors: list = []
-    await asyncio.gather(*(client(base, seconds, i, timings, errors) for i in range(clients)))
-    return timings, errors
+def run_wrk(base: str, paths: Path, clients: int, seconds: float) -> str:
+    script = Path(__file__).with_name("api_load.lua")
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "30s", "-s", str(script),
+                          base], capture_output=True, text=True, env=os.environ | {"VIGILE_PATHS": str(paths)})
+    return next((line for line in out.stdout.splitlines() if line.startswith("WRK")), out.stdout + out.stderr)
 
 
 def main() -> None:
@@ -108,35 +104,24 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--urls", type=int, default=50, help="distinct /api/events queries in the mix")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "load.db")
         fill(db, args.events)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "vigile.cli", "serve", "--db", db, "--port", str(port),
-                                   "--workers", str(args.workers)], env=os.environ | {"VIGILE_API_TOKEN": ""},
-                                  stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    httpx.get(base + "/api/stats", timeout=2)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            timings, errors = asyncio.run(load(base, args.clients, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    every = [t for ts in timings.values() for t in ts]
-    print(f"{args.events:,} events, {args.clients} clients, {args.seconds:.0f} s, {args.workers} server workers")
-    for name, ts in sorted(timings.items()):
-        print(f"  {name:<9} {len(ts):6,} requests  p50 {percentile(ts, 50):7.1f} ms  p99 {percentile(ts, 99):7.1f} ms")
-    print(f"  all       {len(every):6,} requests  p50 {percentile(every, 50):7.1f} ms  "
-          f"p99 {percentile(every, 99):7.1f} ms  {len(every) / args.seconds:.0f} req/s")
-    print(f"  errors: {len(errors)} ({', '.join(sorted(set(errors))[:5]) or 'none'})")
+        paths = Path(tmp) / "paths.txt"
+        paths.write_text("\n".join(event_urls(args.urls)) + "\n", encoding="utf-8")
+        print(f"{args.events:,} events, {args.clients} concurrent clients (wrk), {args.seconds:.0f} s, "
+              f"{args.workers} server workers, {args.urls} distinct /api/events queries", flush=True)
+        for ttl in (2.0, 0.0):
+            server, base = serve(db, args.workers, ttl)
+            try:
+                line = run_wrk(base, paths, args.clients, args.seconds)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            label = f"cache {ttl:g} s" if ttl else "no cache"
+            print(f"  {label:<10} {line.replace('WRK ', '')}", flush=True)
 
 
 if __name__ == "__main__":

@@ -173,3 +173,26 @@ def test_no_request_makes_a_server_error(server):
             case.call_and_validate(checks=[not_a_server_error])
 
         call()
+
+
+def test_reads_are_cached_and_a_write_clears_them(tmp_path, pipeline):
+    """A repeated read is served from memory; a write through the server is seen at once."""
+    db = str(tmp_path / "cached.db")
+    store = Store(db)
+    ingest(articles(ARTICLES), store, pipeline)
+    store.close()
+    with LiveServer(create_app(db, token=TOKEN, cache_ttl=3600)) as live:
+        first = httpx.get(live.url + "/api/stats").json()
+        store = Store(db)  # a change behind the server's back stays hidden until the cache expires
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE events SET fatalities = fatalities + 1000 WHERE type = 'bombing'")
+        store.close()
+        assert httpx.get(live.url + "/api/stats").json() == first
+        extra = {"id": "cache-1", "published": "2017-05-09",
+                 "text": "Mardi, un kamikaze s'est fait exploser à Kirkouk, tuant trois personnes, selon la police."}
+        r = httpx.post(live.url + "/api/articles", json=extra, headers={"Authorization": f"Bearer {TOKEN}"},
+                       timeout=120)
+        assert r.status_code == 200
+        after = httpx.get(live.url + "/api/stats").json()
+        assert after["total"] == first["total"] + 1
+        assert after["by_type"]["bombing"]["fatalities"] > first["by_type"]["bombing"]["fatalities"] + 1000

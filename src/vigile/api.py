@@ -17,8 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import io
+import json
 import os
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -27,7 +30,6 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from vigile import export
 from vigile.schema import EVENT_TYPES, Article
@@ -37,6 +39,8 @@ WEB = Path(__file__).resolve().parent / "web"
 MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 100
 MAX_TEXT = 1_000_000
+#: Seconds a read response may be served again from memory.
+CACHE_TTL = 2.0
 _DB_ID = 2**31 - 1
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -55,27 +59,107 @@ class ArticleIn(BaseModel):
     lang: Literal["fr"] = "fr"
 
 
-class _BodyLimit(BaseHTTPMiddleware):
-    """413 before reading a body over the limit (declared or streamed)."""
+async def _send_json(send: Any, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _BodyLimit:
+    """413 for a body over the limit, declared or streamed, before the app reads
+    it; ``nosniff`` on every response. Plain ASGI: no task group per request."""
 
     def __init__(self, app: Any, limit: int) -> None:
-        super().__init__(app)
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next):  # type: ignore[override]
-        declared = request.headers.get("content-length")
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
-        if request.method in ("POST", "PUT", "PATCH") and declared is None:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > self.limit:
-                    return JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
-            request._body = body  # noqa: SLF001 — starlette reads the cached body downstream
-        response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+            return await _send_json(send, 413, f"request body over {self.limit} bytes")
+        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            chunks, size, more = [], 0, True
+            while more:  # a streamed body: read it whole (up to the limit) before the app does
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                more = message.get("more_body", False)
+                if size > self.limit:
+                    return await _send_json(send, 413, f"request body over {self.limit} bytes")
+            replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+            async def receive() -> dict:  # noqa: F811 — the app reads the buffered body
+                return replay.pop() if replay else {"type": "http.disconnect"}
+
+        async def send_nosniff(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
+class _ResponseCache:
+    """Recent GET /api responses, for ``ttl`` seconds (an LRU of ``size`` entries).
+
+    The data changes only when articles are ingested, and a dashboard asks the
+    same questions again and again: a 50,000-event stats or cluster query is
+    computed once per ``ttl`` instead of once per visitor. A write through this
+    server clears it at once; an ingest by another process shows within ``ttl``.
+    """
+
+    def __init__(self, app: Any, ttl: float, size: int = 2048) -> None:
+        self.app = app
+        self.ttl = ttl
+        self.size = size
+        self.entries: OrderedDict[bytes, tuple[float, list, bytes]] = OrderedDict()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path, method = scope["path"], scope["method"]
+        if method != "GET" or self.ttl <= 0 or not path.startswith("/api/") or path == "/api/changes":
+            status = {}
+
+            async def watch(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                await send(message)
+
+            await self.app(scope, receive, watch)
+            if method == "POST" and status.get("code", 500) < 400:
+                self.entries.clear()  # new articles: what was cached may be stale
+            return
+        key = path.encode() + b"?" + b"&".join(sorted(scope["query_string"].split(b"&")))
+        now = time.monotonic()
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] > now:
+            self.entries.move_to_end(key)
+            await send({"type": "http.response.start", "status": 200, "headers": hit[1]})
+            await send({"type": "http.response.body", "body": hit[2]})
+            return
+        start: dict = {}
+        body: list[bytes] = []
+
+        async def keep(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                if not message.get("more_body") and start.get("status") == 200:
+                    self.entries[key] = (now + self.ttl, list(start.get("headers", [])), b"".join(body))
+                    self.entries.move_to_end(key)
+                    while len(self.entries) > self.size:
+                        self.entries.popitem(last=False)
+            await send(message)
+
+        await self.app(scope, receive, keep)
 
 
 class _Writer:
@@ -101,13 +185,16 @@ class _Writer:
                  "error": o.error} for o in outcomes]
 
 
-def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int = MAX_BODY) -> FastAPI:
-    """The API over one database; ``token`` defaults to $VIGILE_API_TOKEN."""
+def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int = MAX_BODY,
+               cache_ttl: float = CACHE_TTL) -> FastAPI:
+    """The API over one database; ``token`` defaults to $VIGILE_API_TOKEN;
+    ``cache_ttl`` seconds of response caching for reads (0 turns it off)."""
     token = token if token is not None else os.environ.get("VIGILE_API_TOKEN") or None
     store = Store(db)
     writer = _Writer(store)
     app = FastAPI(title="Vigile", version="0.1.0",
                   description="Fused, sourced, geocoded conflict events from French news. See docs/api.md.")
+    app.add_middleware(_ResponseCache, ttl=cache_ttl)
     app.add_middleware(_BodyLimit, limit=max_body)
 
     def filters(
@@ -199,8 +286,10 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
 
 
 def app_from_env() -> FastAPI:
-    """The app for ``uvicorn --factory`` and multi-worker serving: database from $VIGILE_DB."""
-    return create_app(os.environ.get("VIGILE_DB", "vigile.db"))
+    """The app for ``uvicorn --factory`` and multi-worker serving: database from
+    $VIGILE_DB, cache from $VIGILE_CACHE_TTL."""
+    return create_app(os.environ.get("VIGILE_DB", "vigile.db"),
+                      cache_ttl=float(os.environ.get("VIGILE_CACHE_TTL", CACHE_TTL)))
 
 
 def _near(value: Optional[str]) -> Optional[tuple[float, float]]:

@@ -417,6 +417,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port."),
     workers: int = typer.Option(1, min=1, max=64, help="Server processes (each opens the database)."),
+    cache_ttl: float = typer.Option(2.0, min=0, max=3600, help="Seconds a read response is served from memory "
+                                    "(0: never); a write through this server clears it."),
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) and the dashboard (at /).
 
@@ -428,7 +430,7 @@ def serve(
     from vigile.api import create_app
 
     try:
-        application = create_app(db)
+        application = create_app(db, cache_ttl=cache_ttl)
     except Exception as e:  # noqa: BLE001 — a bad URL or a down server must not end in a traceback
         err.print(f"[red]error[/red] cannot open database {db}: {type(e).__name__}: {e}", highlight=False)
         raise typer.Exit(2)
@@ -437,6 +439,7 @@ def serve(
         uvicorn.run(application, host=host, port=port, log_level="warning")
     else:
         os.environ["VIGILE_DB"] = db
+        os.environ["VIGILE_CACHE_TTL"] = str(cache_ttl)
         uvicorn.run("vigile.api:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning")
 

@@ -223,7 +223,10 @@ class Store:
     def events(self, flt: EventFilter = EventFilter(), limit: Optional[int] = 100, offset: int = 0) -> list[dict]:
         """Fused events matching a filter, newest day first."""
         with Session(self.engine) as s:
-            q = _filtered(select(EventRow), flt).order_by(EventRow.date.desc().nulls_last(), EventRow.id.desc())
+            # SQLite sorts NULLs last in descending order by itself, and the index
+            # on (date, id) serves the query only without an explicit NULLS LAST
+            newest = EventRow.date.desc() if self.engine.dialect.name == "sqlite" else EventRow.date.desc().nulls_last()
+            q = _filtered(select(EventRow), flt).order_by(newest, EventRow.id.desc())
             if flt.near is None:
                 rows = s.scalars(q.offset(offset).limit(limit)).all() if limit else s.scalars(q.offset(offset)).all()
             else:

@@ -80,7 +80,9 @@ class EventRow(Base):
 
     __table_args__ = (
         Index("ix_events_block", "type", "country", "week"),
-        Index("ix_events_date", "date"),
+        Index("ix_events_date", "date", "id"),
+        Index("ix_events_country_date", "country", "date"),
+        Index("ix_events_type_date", "type", "date"),
         Index("ix_events_latlon", "lat", "lon"),
     )
 
