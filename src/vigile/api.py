@@ -112,6 +112,9 @@ class _ResponseCache:
     same questions again and again: a 50,000-event stats or cluster query is
     computed once per ``ttl`` instead of once per visitor. A write through this
     server clears it at once; an ingest by another process shows within ``ttl``.
+    When an entry expires, one request recomputes it while the others are served
+    the previous copy, so that expiry does not send every waiting client to the
+    database at once.
     """
 
     def __init__(self, app: Any, ttl: float, size: int = 2048) -> None:
@@ -119,6 +122,7 @@ class _ResponseCache:
         self.ttl = ttl
         self.size = size
         self.entries: OrderedDict[bytes, tuple[float, list, bytes]] = OrderedDict()
+        self.refreshing: set[bytes] = set()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -135,15 +139,17 @@ class _ResponseCache:
             await self.app(scope, receive, watch)
             if method == "POST" and status.get("code", 500) < 400:
                 self.entries.clear()  # new articles: what was cached may be stale
+                self.refreshing.clear()
             return
         key = path.encode() + b"?" + b"&".join(sorted(scope["query_string"].split(b"&")))
         now = time.monotonic()
         hit = self.entries.get(key)
-        if hit is not None and hit[0] > now:
+        if hit is not None and (hit[0] > now or key in self.refreshing):
             self.entries.move_to_end(key)
             await send({"type": "http.response.start", "status": 200, "headers": hit[1]})
             await send({"type": "http.response.body", "body": hit[2]})
             return
+        self.refreshing.add(key)
         start: dict = {}
         body: list[bytes] = []
 
@@ -159,7 +165,10 @@ class _ResponseCache:
                         self.entries.popitem(last=False)
             await send(message)
 
-        await self.app(scope, receive, keep)
+        try:
+            await self.app(scope, receive, keep)
+        finally:
+            self.refreshing.discard(key)
 
 
 class _Writer:
