@@ -201,6 +201,11 @@ class EventFormat(str, Enum):
     geojson = "geojson"
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class ExportFormat(str, Enum):
     acled_csv = "acled-csv"
     csv = "csv"
@@ -229,6 +234,13 @@ def ingest(
     source: Optional[str] = typer.Option(None, help="Outlet name for .txt/stdin articles."),
     lang: str = typer.Option("fr", help="Language of the articles."),
     processes: int = typer.Option(1, "--processes", "-j", min=1, max=64, help="Extraction worker processes."),
+    engine: Engine = typer.Option(Engine.local, help="local: this process (and --processes workers); "
+                                  "dask: extraction on a Dask cluster, fusion here (docs/cluster.md)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (tcp://host:8786); "
+                                            "without it, a local cluster of --workers processes."),
+    workers: int = typer.Option(2, min=1, max=1024, help="Local Dask workers when no --scheduler is given."),
+    work_dir: Path = typer.Option(Path(".vigile-work"), help="Dask: Parquet shards and the resume manifest "
+                                  "(a shared filesystem when workers are on other machines)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary."),
 ) -> None:
     """Extract, deduplicate and fuse articles into the event database.
@@ -241,6 +253,8 @@ def ingest(
     Examples:
       vigile ingest articles.jsonl reports/ feed.xml crawl.warc.gz
       vigile ingest --db postgresql+psycopg://user@host/vigile articles.jsonl
+      vigile ingest 'archive/*.jsonl.gz' --engine dask --workers 2
+      vigile ingest 's3://bucket/cc-news/*.warc.gz' --engine dask --scheduler tcp://scheduler:8786
     """
     from vigile.ingest import ingest as run_ingest
     from vigile.ingest import load_index
@@ -248,6 +262,23 @@ def ingest(
 
     meta = _article_meta(published, source, lang)
     store = _open_store(db)
+    if engine is Engine.dask:
+        from vigile.distributed import ingest_distributed
+
+        result = ingest_distributed(inputs, store, scheduler=scheduler, workers=workers, work_dir=work_dir,
+                                    lang=lang, meta=meta, progress=not quiet,
+                                    on_error=lambda msg: err.print(f"[red]error[/red] {msg}", highlight=False))
+        counts = store.counts()
+        store.close()
+        if not quiet:
+            err.print(result.line())
+            err.print("database: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        if result.articles.interrupted:
+            err.print("interrupted: every stored article is complete; run the same command again to continue")
+            raise typer.Exit(130)
+        if result.shards_failed or result.articles.failed:
+            raise typer.Exit(1)
+        return
     pipeline = _make_pipeline(lang, 16, processes)
     index = load_index(store)
     total = None if quiet else _count_docs(inputs)
