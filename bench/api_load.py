@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 
+from vigile.api import CACHE_TTL
 from vigile.store import Store
 from vigile.store.models import EventRow
 
@@ -106,6 +107,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--urls", type=int, default=50, help="distinct /api/events queries in the mix")
+    ap.add_argument("--cache-ttl", type=float, default=CACHE_TTL, help="the server's cache (the default is serve's)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "load.db")
@@ -114,7 +116,7 @@ def main() -> None:
         paths.write_text("\n".join(event_urls(args.urls)) + "\n", encoding="utf-8")
         print(f"{args.events:,} events, {args.clients} concurrent clients (wrk), {args.seconds:.0f} s, "
               f"{args.workers} server workers, {args.urls} distinct /api/events queries", flush=True)
-        for ttl in (2.0, 0.0):
+        for ttl in (args.cache_ttl, 0.0):
             server, base = serve(db, args.workers, ttl)
             try:
                 cold = run_wrk(base, paths, args.clients, 5)  # start-up: every query computed once

@@ -40,7 +40,7 @@ MAX_BODY = 5 * 1024 * 1024
 MAX_BATCH = 100
 MAX_TEXT = 1_000_000
 #: Seconds a read response may be served again from memory.
-CACHE_TTL = 2.0
+CACHE_TTL = 10.0
 _DB_ID = 2**31 - 1
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")

@@ -448,7 +448,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port."),
     workers: int = typer.Option(1, min=1, max=64, help="Server processes (each opens the database)."),
-    cache_ttl: float = typer.Option(2.0, min=0, max=3600, help="Seconds a read response is served from memory "
+    cache_ttl: float = typer.Option(10.0, min=0, max=3600, help="Seconds a read response is served from memory "
                                     "(0: never); a write through this server clears it."),
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) and the dashboard (at /).
