@@ -15,13 +15,16 @@ then phase 2 alone (the driver loading the extracted Parquet shards, no
 cluster), which bounds what any number of workers can reach. Prints docs/s,
 the peak RSS of each worker process (its own ``ru_maxrss``, reported with
 each shard), the speed-up from 1 to 2 workers, and the cost of a million
-articles extrapolated from the steady rates. Run it on a quiet machine.
+articles: CPU-hours from the CPU time the workers and the driver report
+(which contention does not inflate), hours on this machine from the wall
+rates. Prints the load average with each line: run it on a quiet machine.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import resource
 import shutil
 import sys
@@ -77,6 +80,11 @@ def rss_line(stats: list[ShardStats]) -> str:
     return ", ".join(f"{mb:,.0f} MB" for mb in sorted(peaks.values()))
 
 
+def load() -> str:
+    """The 1-minute load average: numbers taken on a busy machine say so."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=20000)
@@ -88,47 +96,52 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="vigile-scale-"))
     try:
         docs = corpus(args.docs)
+        n = len(docs)
         files = write_shards(root / "in", docs, args.shards)
         words = sum(len(d["text"].split()) for d in docs)
-        print(f"{len(docs)} articles ({words / len(docs):.0f} words/article) in {len(files)} shards", flush=True)
+        print(f"{n} articles ({words / n:.0f} words/article) in {len(files)} shards, "
+              f"{os.cpu_count()} CPUs, {load()}", flush=True)
         steady: dict[int, float] = {}
         end_to_end: dict[int, float] = {}
+        cpu_per_doc = 0.0
         for w in counts:
             (root / f"p1-{w}").mkdir()
             startup, seconds, stats = phase1(files, w, root / f"p1-{w}")
-            steady[w] = len(docs) / seconds
-            print(f"{w} worker(s)  phase 1    {steady[w]:7.1f} docs/s on warm workers ({seconds:.1f} s; "
-                  f"start-up {startup:.1f} s); peak RSS per worker: {rss_line(stats)}", flush=True)
+            steady[w] = n / seconds
+            cpu_per_doc = sum(s.cpu_seconds for s in stats) / n
+            print(f"{w} worker(s)  phase 1    {steady[w]:7.1f} docs/s on warm workers ({seconds:.1f} s; start-up "
+                  f"{startup:.1f} s), {cpu_per_doc * 1000:.0f} CPU-ms/doc; peak RSS per worker: {rss_line(stats)}; "
+                  f"{load()}", flush=True)
 
             store = Store(str(root / f"e2e-{w}.db"))
             summary = ingest_distributed(files, store, workers=w, work_dir=root / f"work-{w}", progress=False)
             store.close()
-            assert summary.shards_done == len(files) and summary.articles.read == len(docs), summary.line()
-            end_to_end[w] = len(docs) / (summary.articles.seconds - startup)
-            print(f"{w} worker(s)  end to end {len(docs) / summary.articles.seconds:7.1f} docs/s "
+            assert summary.shards_done == len(files) and summary.articles.read == n, summary.line()
+            end_to_end[w] = n / (summary.articles.seconds - startup)
+            print(f"{w} worker(s)  end to end {n / summary.articles.seconds:7.1f} docs/s "
                   f"({summary.articles.seconds:.1f} s), {end_to_end[w]:.1f} docs/s without the start-up; "
-                  f"{summary.articles.added} added, "
-                  f"{len(summary.articles.events_touched)} events; peak RSS per worker: "
-                  f"{rss_line(list(summary.workers.values()))}", flush=True)
+                  f"{summary.articles.added} added, {len(summary.articles.events_touched)} events; "
+                  f"peak RSS per worker: {rss_line(list(summary.workers.values()))}; {load()}", flush=True)
 
         # phase 2 alone: the extracted shards of the last run, loaded into a fresh database, no cluster
-        w = counts[-1]
-        shutil.copytree(root / f"work-{w}" / "shards", root / "p2" / "shards")
+        shutil.copytree(root / f"work-{counts[-1]}" / "shards", root / "p2" / "shards")
         store = Store(str(root / "p2.db"))
+        cpu = time.process_time()
         summary = ingest_distributed(files, store, work_dir=root / "p2", progress=False)
+        driver_cpu_per_doc = (time.process_time() - cpu) / n
         store.close()
-        loading = len(docs) / summary.articles.seconds
-        print(f"phase 2 alone (driver: read Parquet, near-duplicates, store, fuse) {loading:7.1f} docs/s; "
-              f"driver peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB", flush=True)
+        loading = n / summary.articles.seconds
+        print(f"phase 2 alone (driver: read Parquet, near-duplicates, store, fuse) {loading:7.1f} docs/s, "
+              f"{driver_cpu_per_doc * 1000:.0f} CPU-ms/doc; driver peak RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB; {load()}", flush=True)
 
         if 1 in counts and 2 in counts:
             print(f"speed-up 1 → 2 workers: phase 1 {steady[2] / steady[1]:.2f}x, "
                   f"end to end {end_to_end[2] / end_to_end[1]:.2f}x (start-up excluded)")
-        for w in counts:
-            cpu_hours = 1e6 / steady[w] * w / 3600
-            print(f"per million articles with {w} worker(s): {cpu_hours:.1f} CPU-hours of extraction; "
-                  f"phase 2 {1e6 / loading / 3600:.1f} h in one driver; end to end on this machine "
-                  f"{1e6 / end_to_end[w] / 3600:.1f} h")
+        print(f"per million articles: extraction {1e6 * cpu_per_doc / 3600:.0f} CPU-hours (worker CPU time), "
+              f"fusion {1e6 * driver_cpu_per_doc / 3600:.0f} CPU-hours in one driver "
+              f"(≥ {1e6 / loading / 3600:.1f} h wall whatever the cluster); on this machine end to end: "
+              + ", ".join(f"{1e6 / end_to_end[w] / 3600:.1f} h with {w} worker(s)" for w in counts))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -18,7 +18,6 @@ import pytest
 from conftest import _free_port
 from fusion_corpus import ARTICLES
 from test_ingest_crash import consistent
-from test_store import articles
 
 from vigile.distributed import ShardError, WorkDir, extract_shard, ingest_distributed, list_shards
 from vigile.ingest import ingest

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -87,6 +88,7 @@ class ShardStats:
     errors: int
     events: int
     seconds: float
+    cpu_seconds: float  # of the worker process while on this shard: the bill, whatever the contention
     worker: str  # host:pid
     pipeline_loads: int  # pipelines loaded by this worker process so far: 1 when cached
     peak_rss_mb: float
@@ -133,7 +135,7 @@ def extract_shard(url: str, out: str, lang: str = "fr", meta: Optional[dict] = N
     a shard with no article and only errors raises :class:`ShardError`, so
     that Dask retries it and the driver reports it.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     pipeline = _worker_pipeline(lang)
     fs, path = fsspec.core.url_to_fs(out)
     tmp = f"{path}.{uuid.uuid4().hex}.tmp"
@@ -145,18 +147,18 @@ def extract_shard(url: str, out: str, lang: str = "fr", meta: Optional[dict] = N
                 for row in rows:
                     if row["text"] is None:
                         errors += 1
-                        first_errors.append(row["error"])
+                        first_errors += [row["error"]][:3 - len(first_errors)]
                     else:
                         articles += 1
                         events += len(json.loads(row["events"]))
                 writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
         if errors and not articles:
-            raise ShardError("; ".join(first_errors[:3]))
+            raise ShardError("; ".join(first_errors))
         fs.mv(tmp, path)
     finally:
         if fs.exists(tmp):
             fs.rm(tmp)
-    return ShardStats(url, articles, errors, events, time.perf_counter() - started,
+    return ShardStats(url, articles, errors, events, time.perf_counter() - started, time.process_time() - cpu,
                       f"{os.uname().nodename}:{os.getpid()}", _pipeline_loads,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -183,7 +185,7 @@ def _items(url: str, meta: dict) -> Iterator[Iterable[Article | ReadError]]:
 def _row_groups(items: Iterable[Article | ReadError], pipeline: Pipeline) -> Iterator[list[dict]]:
     """Rows in reading order, a row group at a time (errors keep their place)."""
     it = iter(items)
-    while chunk := [item for _, item in zip(range(ROWS_PER_GROUP), it)]:
+    while chunk := list(itertools.islice(it, ROWS_PER_GROUP)):
         results = pipeline.extract([a for a in chunk if isinstance(a, Article)])
         rows = []
         for item in chunk:
@@ -423,14 +425,14 @@ def ingest_distributed(inputs: Sequence[str], store: Store, *, scheduler: Option
 
                 for future in as_completed(futures):
                     i = futures[future]
-                    if future.status == "error":
-                        error = future.exception()
-                        reason = f"{type(error).__name__}: {error}"
+                    try:
+                        stats: ShardStats = future.result()
+                    except Exception as e:  # noqa: BLE001 — the task's own error, after its retries
+                        reason = f"{type(e).__name__}: {e}"
                         summary.shards_failed[todo[i].url] = reason
                         on_error(f"{todo[i].url}: shard skipped after {RETRIES + 1} attempts: {reason}")
                         ready[i] = False
                     else:
-                        stats: ShardStats = future.result()
                         summary.workers[stats.worker] = stats
                         work.record(todo[i], "extracted", articles=stats.articles, errors=stats.errors,
                                     events=stats.events, seconds=round(stats.seconds, 3), worker=stats.worker)
