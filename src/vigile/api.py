@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -198,11 +199,12 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
                cache_ttl: float = CACHE_TTL) -> FastAPI:
     """The API over one database; ``token`` defaults to $VIGILE_API_TOKEN;
     ``cache_ttl`` seconds of response caching for reads (0 turns it off)."""
-    token = token if token is not None else os.environ.get("VIGILE_API_TOKEN") or None
+    token = (token if token is not None else os.environ.get("VIGILE_API_TOKEN")) or None  # "" opens nothing
     store = Store(db)
     writer = _Writer(store)
     app = FastAPI(title="Vigile", version="0.1.0",
                   description="Fused, sourced, geocoded conflict events from French news. See docs/api.md.")
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(_ResponseCache, ttl=cache_ttl)
     app.add_middleware(_BodyLimit, limit=max_body)
 
@@ -222,6 +224,8 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
         bad = [t for t in type if t not in EVENT_TYPES]
         if bad:
             raise HTTPException(422, f"unknown type {bad[0]!r}")
+        if any("\x00" in (v or "") for v in (near, actor, source, q, bbox)):
+            raise HTTPException(422, "a parameter holds a NUL character")
         return EventFilter(types=tuple(type), country=country.upper() if country else None, near=_near(near),
                            radius_km=radius, since=since, until=until, actor=actor, source=source,
                            min_fatalities=min_killed, text=q, bbox=_bbox(bbox))
@@ -264,7 +268,10 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
     @app.get("/api/changes", summary="Events created, updated or merged since a time (stable ids)")
     def get_changes(since: dt.datetime, limit: int = Query(1000, ge=1, le=10_000)) -> dict:
         if since.tzinfo is not None:
-            since = since.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            try:
+                since = since.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            except OverflowError:
+                raise HTTPException(422, "since: out of the calendar's range in UTC") from None
         return store.changes(since, limit)
 
     def authorised(authorization: Optional[str] = Header(None)) -> None:
@@ -292,6 +299,15 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
     app.mount("/vendor", StaticFiles(directory=WEB / "node_modules", check_dir=False), name="vendor")
     return app
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with what is wrong and where, but not the offending input: an input
+    that cannot be written as JSON (an infinite number, a lone surrogate) must
+    not turn the error itself into a 500."""
+    errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "invalid")),
+               "type": str(e.get("type", "value_error"))} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
 
 
 def app_from_env() -> FastAPI:

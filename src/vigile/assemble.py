@@ -311,6 +311,8 @@ def assemble(article: Article, clean: CleanText, sentences: Sequence[Sentence],
     """The event records of one article; past ``deadline`` (a ``time.monotonic()``
     value) it stops with :class:`BudgetExceeded` rather than run on."""
     reference = article.published or find_dateline(article.text)
+    if reference is not None and not _PLAUSIBLE_YEARS[0] <= reference.year <= _PLAUSIBLE_YEARS[1]:
+        reference = None  # "0001-01-01" is a program's "no date" (Go's zero time), not a day
     countries = article_countries(finder, clean.text, ents, lang)
     sent_ents = [[Entity(e.start - s.start, e.end - s.start, e.label, e.text)
                   for e in ents if s.start <= e.start and e.end <= s.end] for s in sentences]
@@ -455,6 +457,8 @@ def _fold_generic(mentions: list[Mention], pats: _Patterns) -> list[Mention]:
 
 
 _PRECISION_ORDER = ("site", "city", "region", "country")
+#: Publication years a news article can have; outside them a date is a placeholder.
+_PLAUSIBLE_YEARS = (1800, 2200)
 #: A site this close to a town (km) is inside it.
 _SAME_SPOT_KM = 10.0
 

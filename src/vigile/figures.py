@@ -326,6 +326,10 @@ _STALE_BEFORE = 25
 _STALE_AFTER = 70
 
 
+#: No count of people or tonnes reaches this: a larger "figure" is a misread number.
+MAX_FIGURE = 1_000_000_000
+
+
 def find_figures(sentence: str) -> list[FigureMention]:
     """The figures one sentence reports, in order.
 
@@ -356,6 +360,7 @@ def find_figures(sentence: str) -> list[FigureMention]:
                    for m in lex.zero.finditer(low)]
     stale = [(m.start() - _STALE_BEFORE, m.end() + _STALE_AFTER) for m in lex.superseded.finditer(low)]
     candidates = [(p, f) for p, f in candidates if not any(a <= f.start <= b for a, b in stale)]
+    candidates = [(p, f) for p, f in candidates if f.value < MAX_FIGURE]
     top: dict[str, int] = {}
     for priority, fig in candidates:
         top[fig.key] = max(priority, top.get(fig.key, priority))

@@ -49,6 +49,18 @@ class Article(BaseModel):
         # Ids are often numbers in the wild; the spec treats them as strings.
         return str(v) if isinstance(v, (int, float)) else v
 
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, v: str) -> str:
+        # databases refuse NUL (PostgreSQL) and nothing can encode a lone
+        # surrogate (json.loads of "\ud800"): one character for one keeps every offset
+        v = v.replace("\x00", " ")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            v = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in v)
+        return v
+
     @field_validator("published", mode="before")
     @classmethod
     def _published_day(cls, v: object) -> object:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from vigile.readers import ReadError
+from vigile.readers.base import invalid_unicode
 from vigile.schema import Article
 
 #: VIGILE_FUZZ_SCALE=10 runs ten times the examples (a nightly job, a soak);
@@ -55,7 +56,8 @@ def check_items(items: Iterable[object]) -> list[object]:
         if isinstance(item, ReadError):
             assert item.where and item.message, item
         else:
-            assert item.id and item.text.strip(), item
+            assert isinstance(item.id, str) and item.text.strip(), item
+            assert invalid_unicode(item) is None, item  # it could not be hashed nor stored
     return out
 
 

@@ -20,13 +20,10 @@ from vigile.schema import Article
 #: news articles are kilobytes, so anything this big is a mistake or an attack.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
-#: The doctype and first element of a markup document, skipping the XML
-#: declaration, processing instructions, comments and a byte-order mark.
-_LEAD = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?(?:\s|<\?.*?\?>|<!--.*?-->)*"
-    rb"(?:<!doctype\s+([\w:]+)[^>]*>)?(?:\s|<!--.*?-->)*<([a-z][\w:.-]*)",
-    re.I | re.S,
-)
+#: How much of a document is sniffed for its doctype and first element.
+_SNIFF_BYTES = 4096
+_DOCTYPE = re.compile(rb"<!doctype\s+([\w:]+)[^>]*>", re.I)
+_ELEMENT = re.compile(rb"<([a-z][\w:.-]*)", re.I)
 
 
 @dataclass(frozen=True)
@@ -56,11 +53,42 @@ def lead_tags(data: bytes) -> tuple[str, str]:
 
     Sniffing the first tag rather than trying every parser keeps the choice
     deterministic: lenient parsers (feedparser, lxml) accept almost any bytes.
+
+    It is a scanner rather than one regex on purpose: the regex it replaces,
+    ``(?:\\s|<\\?.*?\\?>|<!--.*?-->)*``, could split a run of comments in
+    exponentially many ways, so 4 KB of ``<!---->`` with no element after
+    them hung the reader for good. Each step here moves forward, so the cost
+    is linear in the (capped) sniffed prefix.
     """
-    m = _LEAD.match(data[:4096])
+    head = data[:_SNIFF_BYTES]
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    pos = _skip_prolog(head, pos, pis=True)
+    doctype = b""
+    m = _DOCTYPE.match(head, pos)
+    if m:
+        doctype = m.group(1)
+        pos = _skip_prolog(head, m.end(), pis=False)
+    m = _ELEMENT.match(head, pos)
     if not m:
         return "", ""
-    return (m.group(1) or b"").decode("ascii").lower(), m.group(2).decode("ascii").lower()
+    return doctype.decode("ascii").lower(), m.group(1).decode("ascii").lower()
+
+
+def _skip_prolog(head: bytes, pos: int, pis: bool) -> int:
+    """Past the white space and comments (and processing instructions, before
+    the doctype) at ``pos``; an unclosed one ends the sniffed prefix."""
+    while pos < len(head):
+        if head[pos:pos + 1].isspace():
+            pos += 1
+        elif head.startswith(b"<!--", pos):
+            end = head.find(b"-->", pos + 4)
+            pos = len(head) if end < 0 else end + 3
+        elif pis and head.startswith(b"<?", pos):
+            end = head.find(b"?>", pos + 2)
+            pos = len(head) if end < 0 else end + 2
+        else:
+            break
+    return pos
 
 
 def short_hash(text: str) -> str:
@@ -88,6 +116,23 @@ def headline_text(title: Optional[str], body: str) -> str:
     return f"{title}\n\n{body}" if body else title
 
 
+def invalid_unicode(article: Article) -> Optional[str]:
+    """Why an article's strings are not valid Unicode, or None if they are.
+
+    A JSON ``"\\ud800"`` escape (or a feed's ``&#55296;``) decodes to a lone
+    surrogate: a Python string, but one that cannot be encoded, hashed or
+    stored, so it would crash the run far from the file that held it.
+    """
+    for field in ("id", "text", "source", "url", "lang"):
+        value = getattr(article, field)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                return f"field {field!r}: not valid Unicode (lone surrogate at character {e.start})"
+    return None
+
+
 def build_article(where: str, meta: Mapping[str, object], **found: object) -> Item:
     """An Article from what the document says (``found``) over what the user said (``meta``).
 
@@ -97,6 +142,8 @@ def build_article(where: str, meta: Mapping[str, object], **found: object) -> It
     """
     fields = {**meta, **{k: v for k, v in found.items() if v is not None}}
     try:
-        return Article(**fields)
+        article = Article(**fields)
     except ValidationError as e:
         return ReadError(where, validation_message(e))
+    problem = invalid_unicode(article)
+    return ReadError(where, problem) if problem else article

@@ -38,7 +38,11 @@ def read_feed(data: bytes, name: str, **meta: object) -> Iterator[Item]:
         return
     source = parsed.feed.get("title") or hostname(parsed.feed.get("link"))
     for n, entry in enumerate(parsed.entries, 1):
-        yield _entry_article(entry, f"{name}:entry {n}", f"{name}#{n}", source, meta)
+        where = f"{name}:entry {n}"
+        try:
+            yield _entry_article(entry, where, f"{name}#{n}", source, meta)
+        except Exception as e:  # noqa: BLE001 — feedparser's output of an untrusted feed: one entry, one error
+            yield ReadError(where, f"entry not read: {type(e).__name__}: {e}")
 
 
 def _entry_article(entry: Mapping, where: str, position: str, source: Optional[str],
@@ -80,7 +84,7 @@ def _entry_day(entry: Mapping) -> Optional[dt.date]:
             continue
         try:
             return email.utils.parsedate_to_datetime(raw).date()  # RSS: RFC 822
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
         try:
             return dt.date.fromisoformat(raw[:10])  # Atom: RFC 3339, local day first
@@ -88,5 +92,8 @@ def _entry_day(entry: Mapping) -> Optional[dt.date]:
             pass
         parsed = entry.get(f"{key}_parsed")
         if parsed:
-            return dt.date(*parsed[:3])
+            try:
+                return dt.date(*parsed[:3])
+            except (TypeError, ValueError, OverflowError):
+                pass  # feedparser's own reading may hold a year 0 ("0000000"): no day
     return None

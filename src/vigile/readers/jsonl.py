@@ -13,7 +13,7 @@ from typing import BinaryIO, Iterator
 from pydantic import ValidationError
 
 from vigile.readers import base
-from vigile.readers.base import Item, ReadError, validation_message
+from vigile.readers.base import Item, ReadError, invalid_unicode, validation_message
 from vigile.schema import Article
 
 #: What a damaged gzip stream raises mid-read (BadGzipFile is an OSError).
@@ -55,12 +55,21 @@ def _line_article(raw: bytes, where: str, stem: str, n: int) -> Item:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         return ReadError(where, f"malformed JSON: {e.msg} at column {e.colno}")
+    except (ValueError, RecursionError) as e:
+        # Valid JSON the parser still refuses: nesting deeper than the
+        # recursion limit, an integer of more than 4,300 digits. One line,
+        # one error — not an exception that would cost the rest of the file.
+        return ReadError(where, f"JSON not readable: {type(e).__name__}: {str(e)[:120]}")
     if not isinstance(obj, dict):
         return ReadError(where, "expected a JSON object with 'id' and 'text'")
     if "text" not in obj:
         return ReadError(where, "missing required field 'text'")
     obj.setdefault("id", f"{stem}-{n}")
     try:
-        return Article.model_validate(obj)
+        article = Article.model_validate(obj)
     except ValidationError as e:
         return ReadError(where, validation_message(e))
+    if not article.text.strip():
+        return ReadError(where, "empty 'text'")  # as for an empty .txt file or an empty feed entry
+    problem = invalid_unicode(article)
+    return ReadError(where, problem) if problem else article

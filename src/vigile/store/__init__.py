@@ -25,6 +25,7 @@ from typing import Any, Iterator, Optional, Sequence
 
 from sqlalchemy import Integer, String, cast, create_engine, event, func, or_, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigile import fuse
@@ -117,6 +118,17 @@ class Store:
         whose evidence lies in one is not an independent report.
         """
         digest = content_hash(article.text)
+        try:
+            return self._add(article, records, digest, duplicate_of, containment, shared, signatures)
+        except IntegrityError:
+            # another run stored the same text between our check and our insert
+            if digest in self.known([digest]):
+                return Added(None, "known")
+            raise
+
+    def _add(self, article: Article, records: Sequence[EventRecord], digest: str, duplicate_of: Optional[int],
+             containment: float, shared: Sequence[tuple[int, int]],
+             signatures: Sequence[tuple[int, int, bytes]]) -> Added:
         with Session(self.engine) as s, s.begin():
             if s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest)) is not None:
                 return Added(None, "known")
@@ -432,6 +444,12 @@ def _refresh(s: Session, ev: EventRow) -> None:
     ev.updated_at = utcnow()
 
 
+def _contains(text: str) -> str:
+    """A LIKE pattern for "contains this text", its own % and _ taken literally."""
+    literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
+
+
 def _filtered(q, flt: EventFilter):
     q = q.where(EventRow.merged_into.is_(None))
     if flt.types:
@@ -445,12 +463,13 @@ def _filtered(q, flt: EventFilter):
     if flt.min_fatalities is not None:
         q = q.where(EventRow.fatalities >= flt.min_fatalities)
     if flt.actor:
-        q = q.where(func.lower(cast(EventRow.actors, String)).like(f"%{flt.actor.lower()}%"))
+        q = q.where(func.lower(cast(EventRow.actors, String)).like(_contains(flt.actor), escape="\\"))
     if flt.source:
-        q = q.where(func.lower(cast(EventRow.sources, String)).like(f"%{flt.source.lower()}%"))
+        q = q.where(func.lower(cast(EventRow.sources, String)).like(_contains(flt.source), escape="\\"))
     if flt.text:
-        like = f"%{flt.text.lower()}%"
-        q = q.where(or_(func.lower(EventRow.evidence).like(like), func.lower(EventRow.location_name).like(like)))
+        like = _contains(flt.text)
+        q = q.where(or_(func.lower(EventRow.evidence).like(like, escape="\\"),
+                        func.lower(EventRow.location_name).like(like, escape="\\")))
     if flt.updated_since:
         q = q.where(EventRow.updated_at >= flt.updated_since)
     if flt.near is not None:
