@@ -325,13 +325,8 @@ def _load_shard(rows: Iterable[dict], store: Store, index: NearDuplicates, summa
             summary.failed.append(message)
             on_error(message)
             continue
-        added = store_one(store, index, article, [EventRecord.model_validate(r) for r in json.loads(row["events"])])
-        if added.status == "known":
-            summary.known += 1
-        else:
-            summary.added += 1
-            summary.duplicates += added.duplicate
-            summary.events_touched.update(added.events)
+        summary.record(store_one(store, index, article,
+                                 [EventRecord.model_validate(r) for r in json.loads(row["events"])]))
 
 
 @contextlib.contextmanager

@@ -45,6 +45,15 @@ class IngestSummary:
     seconds: float = 0.0
     interrupted: bool = False
 
+    def record(self, added: Added) -> None:
+        """Count what storing one article did."""
+        if added.status == "known":
+            self.known += 1
+        else:
+            self.added += 1
+            self.duplicates += added.duplicate
+            self.events_touched.update(added.events)
+
     def line(self) -> str:
         rate = self.added / self.seconds if self.seconds else 0.0
         return (f"{self.read} articles read: {self.added} added ({self.duplicates} near-duplicates), "
@@ -123,12 +132,7 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
                 on_article(Outcome("failed", article.id, error=result.error))
                 continue
             added = store_one(store, index, article, result.events)
-            if added.status == "known":
-                summary.known += 1
-            else:
-                summary.added += 1
-                summary.duplicates += added.duplicate
-                summary.events_touched.update(added.events)
+            summary.record(added)
             on_article(Outcome(added.status, article.id, added.article_id, tuple(added.events)))
     except KeyboardInterrupt:
         summary.interrupted = True
