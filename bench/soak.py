@@ -11,12 +11,12 @@ defaults on two cores):
 1. **fuzz** — Hypothesis-generated JSONL, text, HTML, RSS/Atom, WARC and gzip
    files through the readers, and their articles plus generated texts through
    the pipeline, for ``--fuzz-seconds``;
-2. **pathological** — the suite's pathological pages and texts, 1 MiB
+2. **atheris** — coverage-guided fuzzing of the readers in a subprocess, if
+   atheris is installed;
+3. **pathological** — the suite's pathological pages and texts, 1 MiB
    documents (over the size budget: refused) and documents of ``--big-chars``
    characters (at the budget: processed), with their time and peak memory;
    known quadratic cases (xfail in the suite) at small sizes, reported apart;
-3. **atheris** — coverage-guided fuzzing of the readers in a subprocess, if
-   atheris is installed;
 4. **kill -9** — ``--kill-rounds`` random kills of `vigile ingest`, on SQLite
    and (if installed) a throwaway PostgreSQL, then a final run compared with
    an uninterrupted one;
@@ -71,8 +71,21 @@ from vigile.readers import ReadError, read_path  # noqa: E402
 from vigile.schema import Article, ArticleResult  # noqa: E402
 
 
-def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_rss_mb() -> float:
+    """This process's peak RSS. (Not RUSAGE_CHILDREN: on Linux a child's maximum
+    survives fork and exec, so every child would report at least ours.)"""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def process_peak_mb(pid: int) -> Optional[float]:
+    """Another process's peak RSS (VmHWM, which exec does reset), while it runs."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 @dataclasses.dataclass
@@ -329,7 +342,7 @@ def kill_phase(rounds: int, folder: Path, pipeline: Pipeline, pg: Optional[str],
     from vigile.ingest import ingest
     from vigile.store import Store
 
-    n = 40
+    n = max(40, 12 * rounds)  # enough that the last rounds still find articles to write
     src = crash.write_corpus(folder / "kill-corpus.jsonl", n)
     reference_db = str(folder / "kill-reference.db")
     store = Store(reference_db)
@@ -349,6 +362,7 @@ def kill_phase(rounds: int, folder: Path, pipeline: Pipeline, pg: Optional[str],
         except Exception as e:  # noqa: BLE001 — a failed check is a result to report
             report, identical, error = None, False, f"{type(e).__name__}: {e}"
         out.append({"database": kind, "rounds": rounds, "kills": report.kills if report else 0,
+                    "runs_started": len(report.rounds) if report else 0,
                     "identical_final_state": identical, "error": error, "seed": seed,
                     "points": [r.target for r in report.rounds] if report else [],
                     "seconds": round(time.monotonic() - started, 1)})
@@ -407,6 +421,7 @@ def load_phase(clients: int, seconds: float, cache_ttl: float, folder: Path, pip
         timer.start()
         report = load.hammer(url, clients, stop, max_seconds=seconds + 30)
         timer.cancel()
+        server_peak, writer_peak = process_peak_mb(server.pid), process_peak_mb(writer.pid)
         still_writing = writer.poll() is None
         if still_writing:
             writer.send_signal(signal.SIGINT)  # Ctrl-C: the ingest stops between articles
@@ -429,6 +444,7 @@ def load_phase(clients: int, seconds: float, cache_ttl: float, folder: Path, pip
             "p50_ms": round(report.percentile(0.5) * 1000, 1), "p99_ms": round(report.percentile(0.99) * 1000, 1),
             "server_errors": len(report.server_errors), "transport_errors": len(report.transport_errors),
             "statuses": dict(report.statuses), "examples": (report.server_errors + report.transport_errors)[:5],
+            "server_peak_rss_mb": round(server_peak or 0), "ingest_peak_rss_mb": round(writer_peak or 0),
             "ingest_running_throughout": still_writing, "ingest_exit": writer_rc,
             "articles_ingested_during_load": added,
             "ingest_errors": writer_err if writer_rc not in (0, 130) else "",
@@ -470,7 +486,15 @@ def main() -> int:
         with contextlib.redirect_stderr(io.StringIO()):  # warcio prints a warning per damaged record
             fuzz(harness, args.fuzz_seconds)
         fuzzed = tally.documents
-        print(f"[2/5] pathological documents (processed at {args.big_chars:,} characters)", flush=True)
+        # atheris before the big documents: libFuzzer reads its RSS limit from a
+        # maximum that a child inherits from this process across fork and exec
+        print(f"[2/5] atheris for {args.atheris_seconds} s", flush=True)
+        report["atheris"] = atheris_phase(args.atheris_seconds, folder) if args.atheris_seconds else None
+        if report["atheris"] is None:
+            print("  atheris not installed (or disabled): skipped", flush=True)
+        else:
+            print(f"  {report['atheris']['summary']}; crash: {bool(report['atheris']['crash'])}", flush=True)
+        print(f"[3/5] pathological documents (processed at {args.big_chars:,} characters)", flush=True)
         pathological(harness, args.big_chars, not args.no_known)
         report["documents"] = {
             "tried": tally.documents, "fuzzed": fuzzed, "pathological": tally.documents - fuzzed,
@@ -483,10 +507,6 @@ def main() -> int:
             "peak_rss_mb": round(peak_rss_mb()),
         }
 
-        print(f"[3/5] atheris for {args.atheris_seconds} s", flush=True)
-        report["atheris"] = atheris_phase(args.atheris_seconds, folder) if args.atheris_seconds else None
-        if report["atheris"] is None:
-            print("  atheris not installed (or disabled): skipped", flush=True)
 
         print(f"[4/5] kill -9: {args.kill_rounds} rounds per database (seed {seed})", flush=True)
         with throwaway_postgres() as pg:
@@ -494,8 +514,7 @@ def main() -> int:
 
         print(f"[5/5] load: {args.clients} clients for {args.load_seconds:g} s while an ingest runs", flush=True)
         report["load"] = [load_phase(args.clients, args.load_seconds, ttl, folder, pipeline) for ttl in (10.0, 0.0)]
-        report["peak_rss_mb"] = {"soak_process": round(peak_rss_mb()),
-                                 "largest_child": round(peak_rss_mb(resource.RUSAGE_CHILDREN))}
+        report["peak_rss_mb"] = round(peak_rss_mb())
     except Exception:  # noqa: BLE001 — print what we have, then the failure
         traceback.print_exc()
         report["aborted"] = traceback.format_exc()[-2000:]

@@ -21,6 +21,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from vigile.readers import ReadError, read_inputs, read_path
+from vigile.readers.document import read_document
 from vigile.schema import Article
 
 from .conftest import check_items, fuzz, no_hang
@@ -113,6 +114,20 @@ def test_one_bad_line_costs_one_line(scratch):
     items = read_both(put(scratch, "deep.jsonl", raw))
     assert [type(i).__name__ for i in items] == ["Article", "ReadError", "ReadError", "Article"]
     assert [i.where.rsplit(":", 1)[1] for i in items if isinstance(i, ReadError)] == ["2", "3"]
+
+
+# --- any document, as a fetched URL or standard input gives it ------------------------------------------
+
+@fuzz(100)
+@given(raw=st.one_of(st.just(b""), st.binary(max_size=600), st.sampled_from([b" ", b"\n", b"<rss", b"<feed",
+                                                                               b"<html", b"\xef\xbb\xbf"])),
+       kind=st.sampled_from(["text", "html", "feed"]))
+def test_any_document_never_raises(raw, kind):
+    """read_document is what URLs (and cluster shards) go through, without
+    read_path's empty-file check in front: an empty body included."""
+    with no_hang():
+        items = check_items(read_document(raw, "fuzz", "fuzz", kind))
+    assert items
 
 
 # --- plain text ------------------------------------------------------------------------------------

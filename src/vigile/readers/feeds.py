@@ -29,7 +29,8 @@ def read_feed(data: bytes, name: str, **meta: object) -> Iterator[Item]:
     except Exception as e:  # noqa: BLE001 — a third-party parser on untrusted input: one feed, one error
         yield ReadError(name, f"feed not parsed: {type(e).__name__}: {e}")
         return
-    if not parsed.version and not parsed.entries:
+    # .get, not attributes: for an empty document feedparser's result has no 'version' at all
+    if not parsed.get("version") and not parsed.get("entries"):
         reason = parsed.get("bozo_exception")
         yield ReadError(name, "not an RSS or Atom feed" + (f" ({reason})" if reason else ""))
         return
