@@ -5,6 +5,9 @@ EXPECTED maps each real event to (type, town, number of articles, killed-like
 figure key, low, best, high, disputed)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 ARTICLES = [
     {"id": "homs-1", "published": "2017-03-15", "source": "Agence Un",
      "text": "Mardi, au moins 12 civils ont été tués par des tirs d'obus sur le quartier d'Al-Waer à Homs, "
@@ -41,3 +44,17 @@ EXPECTED = {
     ("evacuation", "Madaya"): (1, "evacuated", 2000, 2000, 2000, False),
     ("bombing", "Mosul"): (1, "killed", 7, 7, 7, False),
 }
+
+
+def write_updates(path: Path, n: int, note: str) -> Path:
+    """``n`` distinct texts telling the corpus's events again and again (updates,
+    copies), as JSON Lines: enough work for a kill to land between and inside
+    fusions, and the same file for an uninterrupted reference run."""
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(n):
+            a = dict(ARTICLES[i % len(ARTICLES)])
+            a["id"] = f"{a['id']}-{i}"
+            a["text"] = a["text"] + f"\nMise à jour numéro {i} de cette dépêche, {note}."
+            f.write(json.dumps(a, ensure_ascii=False) + "\n")
+    return path
+

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from fusion_corpus import ARTICLES
+from fusion_corpus import write_updates
 from sqlalchemy import text
 from test_store import articles, snapshot
 
@@ -21,14 +21,7 @@ N_ARTICLES = 80
 
 
 def corpus(path: Path) -> Path:
-    """Distinct texts telling the corpus's events again and again (updates, copies)."""
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(N_ARTICLES):
-            a = dict(ARTICLES[i % len(ARTICLES)])
-            a["id"] = f"{a['id']}-{i}"
-            a["text"] = a["text"] + f"\nMise à jour numéro {i} de cette dépêche, rédigée pour les tests."
-            f.write(json.dumps(a, ensure_ascii=False) + "\n")
-    return path
+    return write_updates(path, N_ARTICLES, "rédigée pour les tests")
 
 
 def consistent(store: Store) -> None:

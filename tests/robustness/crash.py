@@ -6,7 +6,6 @@ CI test and the long soak run the very same procedure, only more often.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -16,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fusion_corpus import ARTICLES
+from fusion_corpus import write_updates
 from test_ingest_crash import consistent
 from test_store import snapshot
 
@@ -27,15 +26,8 @@ _WAIT_S = 300.0
 
 
 def write_corpus(path: Path, n: int) -> Path:
-    """``n`` distinct texts telling the fusion corpus's events again and again
-    (updates, copies), so that the kills land between and inside fusions."""
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(n):
-            a = dict(ARTICLES[i % len(ARTICLES)])
-            a["id"] = f"{a['id']}-{i}"
-            a["text"] = a["text"] + f"\nMise à jour numéro {i} de cette dépêche, rédigée pour les tests de robustesse."
-            f.write(json.dumps(a, ensure_ascii=False) + "\n")
-    return path
+    """The robustness runs' corpus (see fusion_corpus.write_updates)."""
+    return write_updates(path, n, "rédigée pour les tests de robustesse")
 
 
 def vigile_ingest(src: Path, db: str) -> subprocess.Popen:
