@@ -245,6 +245,16 @@ class NearDuplicates:
 
     def load(self, article_id: str, signatures: Iterable[tuple[int, int, bytes]]) -> None:
         """Index an article from :meth:`signatures` output, without its text."""
+        self._insert(article_id, self._unpack(article_id, signatures))
+
+    def remember(self, article_id: str, text: str, signatures: Iterable[tuple[int, int, bytes]]) -> None:
+        """Take ``text``'s signatures as computed elsewhere (by a Dask worker,
+        from the same parameters), so that :meth:`check`, :meth:`add` and
+        :meth:`signatures` on it do not hash it again: hashing is per-article
+        work that parallelises, the index is not."""
+        self._last = (article_id, text, self._unpack(article_id, signatures))
+
+    def _unpack(self, article_id: str, signatures: Iterable[tuple[int, int, bytes]]) -> _Sketch:
         spans, rows, doc = [], [], None
         for start, end, packed in signatures:
             values = np.frombuffer(packed, dtype=_DTYPE)
@@ -255,11 +265,11 @@ class NearDuplicates:
             else:
                 spans.append((start, end))
                 rows.append(values)
-        self._insert(article_id, _Sketch(
+        return _Sketch(
             spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
             sentences=np.array(rows, dtype=_DTYPE).reshape(-1, self.num_perm),
             doc=doc,
-        ))
+        )
 
     # -- internals ---------------------------------------------------------
 

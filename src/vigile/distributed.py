@@ -62,6 +62,8 @@ _VERSION_FIELDS = ("ETag", "etag", "generation", "mtime", "LastModified", "last_
 SCHEMA = pa.schema([
     ("id", pa.string()), ("text", pa.large_string()), ("published", pa.date32()), ("source", pa.string()),
     ("url", pa.string()), ("lang", pa.string()), ("events", pa.large_string()), ("error", pa.string()),
+    # the near-duplicate signatures (NearDuplicates.signatures): hashing is per-article work, done here
+    ("signatures", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("sig", pa.binary())]))),
 ])
 
 
@@ -113,6 +115,7 @@ class DistributedSummary:
 # -- phase 1, on the workers ---------------------------------------------------
 
 _pipeline: Optional[Pipeline] = None
+_hasher: Optional[NearDuplicates] = None
 _pipeline_loads = 0
 _pipeline_lock = threading.Lock()
 
@@ -184,6 +187,8 @@ def _items(url: str, meta: dict) -> Iterator[Iterable[Article | ReadError]]:
 
 def _row_groups(items: Iterable[Article | ReadError], pipeline: Pipeline) -> Iterator[list[dict]]:
     """Rows in reading order, a row group at a time (errors keep their place)."""
+    global _hasher
+    hasher = _hasher = _hasher or NearDuplicates()  # default parameters, as the driver's index (load_index)
     it = iter(items)
     while chunk := list(itertools.islice(it, ROWS_PER_GROUP)):
         results = pipeline.extract([a for a in chunk if isinstance(a, Article)])
@@ -191,13 +196,15 @@ def _row_groups(items: Iterable[Article | ReadError], pipeline: Pipeline) -> Ite
         for item in chunk:
             if isinstance(item, ReadError):
                 rows.append({"id": None, "text": None, "published": None, "source": None, "url": None,
-                             "lang": None, "events": "[]", "error": str(item)})
+                             "lang": None, "events": "[]", "error": str(item), "signatures": None})
                 continue
             result = next(results)
             records = [{**r.to_spec(), "evidence_start": r.evidence_start, "evidence_end": r.evidence_end}
                        for r in result.events]
+            signatures = None if result.error else [
+                {"start": a, "end": b, "sig": sig} for a, b, sig in hasher.signatures(item.id, item.text)]
             rows.append({**item.model_dump(), "events": json.dumps(records, ensure_ascii=False),
-                         "error": result.error})
+                         "error": result.error, "signatures": signatures})
         yield rows
 
 
@@ -325,8 +332,11 @@ def _load_shard(rows: Iterable[dict], store: Store, index: NearDuplicates, summa
             summary.failed.append(message)
             on_error(message)
             continue
+        signatures = row.get("signatures")  # absent from shards of older versions: hashed here then
         summary.record(store_one(store, index, article,
-                                 [EventRecord.model_validate(r) for r in json.loads(row["events"])]))
+                                 [EventRecord.model_validate(r) for r in json.loads(row["events"])],
+                                 None if signatures is None else [(g["start"], g["end"], g["sig"])
+                                                                  for g in signatures]))
 
 
 @contextlib.contextmanager

@@ -61,10 +61,14 @@ class IngestSummary:
                 f"{len(self.events_touched)} events created or updated; {rate:.1f} articles/s")
 
 
-def store_one(store: Store, index: NearDuplicates, article: Article, records: Sequence[EventRecord]) -> Added:
+def store_one(store: Store, index: NearDuplicates, article: Article, records: Sequence[EventRecord],
+              signatures: Optional[Sequence[tuple[int, int, bytes]]] = None) -> Added:
     """Check one extracted article against the near-duplicate index, store and
     fuse it in one transaction, then add it to the index (only once committed).
-    The same step for `vigile ingest` and for results extracted on a cluster."""
+    The same step for `vigile ingest` and for results extracted on a cluster
+    (which hashed the text already: ``signatures``)."""
+    if signatures is not None:
+        index.remember(article.id, article.text, signatures)
     report = index.check(article.id, article.text)
     signatures = index.signatures(article.id, article.text)
     added = store.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,

@@ -16,6 +16,7 @@ event's ``week`` is its day's week, else its first article's.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import unicodedata
 from collections import Counter
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from sqlalchemy import Integer, String, cast, create_engine, event, func, or_, select
+from sqlalchemy import Integer, String, bindparam, cast, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -129,76 +130,79 @@ class Store:
     def _add(self, article: Article, records: Sequence[EventRecord], digest: str, duplicate_of: Optional[int],
              containment: float, shared: Sequence[tuple[int, int]],
              signatures: Sequence[tuple[int, int, bytes]]) -> Added:
+        """The write path, in Core statements for the rows nobody edits later
+        (article, mentions, claims, signatures) and ORM objects only for the
+        events fusion compares and updates: the ORM's per-object bookkeeping
+        was most of the cost of storing an article."""
         with Session(self.engine) as s, s.begin():
             if s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest)) is not None:
                 return Added(None, "known")
-            row = ArticleRow(ext_id=article.id, content_hash=digest, url=article.url, source=article.source,
-                             published=article.published, lang=article.lang, text=article.text,
-                             duplicate_of=duplicate_of, containment=containment)
-            s.add(row)
-            s.flush()
-            touched: list[int] = []
+            article_id = s.execute(_INSERT_ARTICLE, [dict(
+                ext_id=article.id, content_hash=digest, url=article.url, source=article.source,
+                published=article.published, lang=article.lang, text=article.text, duplicate_of=duplicate_of,
+                containment=containment, ingested_at=utcnow())]).scalar_one()
+            claimant_of_outlet = article.source or article.url or f"article {article.id}"
+            touched: dict[int, EventRow] = {}  # held here: the session's identity map is weak
             for rec in records:
                 independent = duplicate_of is None and not any(
                     a <= rec.evidence_start < b for a, b in shared)
-                mention = MentionRow(article_id=row.id, type=rec.type, date=rec.date,
-                                     location=rec.location.model_dump() if rec.location else None,
-                                     actors=list(rec.actors), sources=list(rec.sources),
-                                     figures={k: v.model_dump() for k, v in rec.figures.items()},
-                                     evidence=rec.evidence, evidence_start=rec.evidence_start,
-                                     evidence_end=rec.evidence_end, independent=independent)
-                s.add(mention)
-                s.flush()
-                ev = self._fuse(s, mention, row)
-                for key, fig in rec.figures.items():
-                    s.add(ClaimRow(event_id=ev.id, mention_id=mention.id, article_id=row.id, key=key,
-                                   value=fig.value, qualifier=fig.qualifier,
-                                   source=_claimant(mention.sources, row), independent=independent))
-                s.flush()
-                if ev.id not in touched:
-                    touched.append(ev.id)
-            for ev_id in touched:
-                _refresh(s, s.get(EventRow, ev_id))
-            s.add_all(PassageSignature(article_id=row.id, start=a, end=b, signature=sig)
-                      for a, b, sig in signatures)
-            return Added(row.id, "added", touched)
+                mention = _Mention(type=rec.type, date=rec.date,
+                                   location=rec.location.model_dump() if rec.location else None,
+                                   actors=list(rec.actors), sources=list(rec.sources))
+                ev = self._fuse(s, mention, article.published)
+                mention_id = s.execute(_INSERT_MENTION, [dict(
+                    article_id=article_id, event_id=ev.id, type=rec.type, date=rec.date, location=mention.location,
+                    actors=mention.actors, sources=mention.sources,
+                    figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
+                    evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
+                    independent=independent)]).scalar_one()
+                if rec.figures:
+                    source = mention.sources[0] if mention.sources else claimant_of_outlet
+                    s.execute(_INSERT_CLAIM, [dict(event_id=ev.id, mention_id=mention_id, article_id=article_id,
+                                                      key=key, value=fig.value, qualifier=fig.qualifier,
+                                                      source=source, independent=independent)
+                                                 for key, fig in rec.figures.items()])
+                touched.setdefault(ev.id, ev)
+            for ev in touched.values():
+                _refresh(s, ev)
+            if signatures:
+                s.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
+                                                     for a, b, sig in signatures])
+            return Added(article_id, "added", list(touched))
 
-    def _fuse(self, s: Session, mention: MentionRow, article: ArticleRow) -> EventRow:
+    def _fuse(self, s: Session, mention: "_Mention", published: Optional[dt.date]) -> EventRow:
         """The event a new mention belongs to: the best compatible one in its
         block, else a new event. Two blocked events the mention equally fits at
         the same place and day are one event told twice: they are merged."""
         report = _spot_of_mention(mention)
-        anchor = mention.date or article.published
-        q = select(EventRow).where(EventRow.type == mention.type, EventRow.merged_into.is_(None))
+        anchor = mention.date or published
         country = report.country
-        q = q.where(EventRow.country == country) if country else q.where(EventRow.country.is_(None))
+        params: dict[str, Any] = {"type": mention.type, "country": country}
         if anchor is not None:
             slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
-            q = q.where(EventRow.week.in_(fuse.weeks_around(anchor, slack)))
-        else:
-            q = q.where(EventRow.week.is_(None))
+            params["weeks"] = fuse.weeks_around(anchor, slack)
         generic = generic_actors()
-        scored = sorted(((cost, ev.id, ev) for ev in s.scalars(q)
+        scored = sorted(((cost, ev.id, ev) for ev in s.scalars(_block_query(bool(country), anchor is not None), params)
                          if (cost := fuse.match_cost(_spot_of_event(ev), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
             # born with its first mention's place, day and actors, so that the
             # article's next mention can be matched against it before any refresh
             loc = mention.location or {}
+            now = utcnow()
             ev = EventRow(type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
                           date_min=mention.date, date_max=mention.date, location_name=loc.get("name"),
                           lat=loc.get("lat"), lon=loc.get("lon"), precision=loc.get("precision"),
-                          actors=list(mention.actors))
+                          actors=list(mention.actors), sources=[], figures={}, n_articles=0, n_sources=0,
+                          disputed=False, fatalities=0, created_at=now, updated_at=now)
             s.add(ev)
             s.flush()
-            mention.event_id = ev.id
             return ev
         keep = scored[0][2]
         for cost, _, other in scored[1:]:
             if cost == 0 and scored[0][0] == 0 and fuse.match_cost(
                     _spot_of_event(keep), _spot_of_event(other), generic) == 0:
                 _merge(s, keep, other)
-        mention.event_id = keep.id
         return keep
 
     # -- near-duplicate index ----------------------------------------------
@@ -373,14 +377,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _claimant(sources: Sequence[str], article: ArticleRow) -> str:
-    """Who a claim is from: the source the article attributes it to, else the outlet."""
-    if sources:
-        return sources[0]
-    return article.source or article.url or f"article {article.ext_id}"
+@dataclass
+class _Mention:
+    """The fields of a new mention that fusion reads, before its row exists."""
+
+    type: str
+    date: Optional[dt.date]
+    location: Optional[dict]
+    actors: list[str]
+    sources: list[str]
 
 
-def _spot_of_mention(m: MentionRow) -> fuse.Spot:
+def _spot_of_mention(m: _Mention) -> fuse.Spot:
     loc = m.location or {}
     return fuse.Spot(type=m.type, name=loc.get("name"), country=loc.get("country"), lat=loc.get("lat"),
                      lon=loc.get("lon"), precision=loc.get("precision"), date_min=m.date, date_max=m.date,
@@ -392,12 +400,38 @@ def _spot_of_event(e: EventRow) -> fuse.Spot:
                      date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
 
 
+# Statements of the write path, built once: on the Core tables, so that no
+# ORM bookkeeping runs for rows that are only ever inserted.
+_M, _C, _A = MentionRow.__table__.c, ClaimRow.__table__.c, ArticleRow.__table__.c
+_INSERT_ARTICLE = insert(ArticleRow.__table__).returning(_A.id)
+_INSERT_MENTION = insert(MentionRow.__table__).returning(_M.id)
+_INSERT_CLAIM = insert(ClaimRow.__table__)
+_INSERT_SIGNATURE = insert(PassageSignature.__table__)
+_MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
+    event_id=bindparam("keep"))
+_MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
+_MENTIONS_OF_EVENT = (select(_M.date, _M.location, _M.actors, _M.sources, _M.independent, _M.evidence,
+                             _M.article_id, _A.source, _A.url, _A.ext_id)
+                      .join_from(MentionRow.__table__, ArticleRow.__table__, _A.id == _M.article_id)
+                      .where(_M.event_id == bindparam("event")).order_by(_M.id))
+_CLAIMS_OF_EVENT = select(_C.key, _C.value, _C.qualifier, _C.source, _C.independent).where(
+    _C.event_id == bindparam("event"))
+
+
+@functools.cache
+def _block_query(has_country: bool, has_week: bool) -> Any:
+    """The live events of a mention's fusion block: same type, same country
+    (or none), weeks around its day (or none); built once per shape."""
+    q = select(EventRow).where(EventRow.type == bindparam("type"), EventRow.merged_into.is_(None))
+    q = q.where(EventRow.country == bindparam("country")) if has_country else q.where(EventRow.country.is_(None))
+    return q.where(EventRow.week.in_(bindparam("weeks", expanding=True)) if has_week else EventRow.week.is_(None))
+
+
 def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
     """Fold ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
-    for m in list(other.mentions):
-        m.event_id = keep.id
-    for c in list(other.claims):
-        c.event_id = keep.id
+    conn = s.connection()
+    conn.execute(_MOVE_MENTIONS, {"keep": keep.id, "other": other.id})
+    conn.execute(_MOVE_CLAIMS, {"keep": keep.id, "other": other.id})
     other.merged_into = keep.id
     other.updated_at = utcnow()
     _refresh(s, keep)
@@ -406,17 +440,12 @@ def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
 def _refresh(s: Session, ev: EventRow) -> None:
     """Recompute an event's summary from all its mentions and claims.
 
-    Plain column queries rather than ORM objects: an event told by hundreds of
-    articles is refreshed often, and only these fields count."""
-    s.flush()
-    mentions = s.execute(select(MentionRow.id, MentionRow.article_id, MentionRow.date, MentionRow.location,
-                                MentionRow.actors, MentionRow.sources, MentionRow.independent)
-                         .where(MentionRow.event_id == ev.id).order_by(MentionRow.id)).all()
+    Plain column queries rather than ORM objects, two per event: an event told
+    by hundreds of articles is refreshed often, and only these fields count."""
+    conn = s.connection()
+    mentions = conn.execute(_MENTIONS_OF_EVENT, {"event": ev.id}).all()
     if not mentions:
         return
-    articles = {a.id: a for a in s.execute(
-        select(ArticleRow.id, ArticleRow.source, ArticleRow.url, ArticleRow.ext_id)
-        .where(ArticleRow.id.in_({m.article_id for m in mentions})))}
     dated = [m.date for m in mentions if m.date]
     if dated:
         ev.date = Counter(dated).most_common(1)[0][0]
@@ -430,17 +459,17 @@ def _refresh(s: Session, ev: EventRow) -> None:
         ev.precision, ev.country = best.get("precision"), best.get("country")
     ev.actors = list(dict.fromkeys(a for m in mentions for a in m.actors))
     independent = [m for m in mentions if m.independent] or mentions
-    claimants = [s_ for m in independent for s_ in (m.sources or [_claimant([], articles[m.article_id])])]
+    claimants = [s_ for m in independent
+                 for s_ in (m.sources or [m.source or m.url or f"article {m.ext_id}"])]
     ev.sources = list(dict.fromkeys(claimants))
     ev.n_sources = len(set(claimants))
-    ev.n_articles = len(articles)
-    claims = s.execute(select(ClaimRow.key, ClaimRow.value, ClaimRow.qualifier, ClaimRow.source,
-                              ClaimRow.independent).where(ClaimRow.event_id == ev.id))
+    ev.n_articles = len({m.article_id for m in mentions})
+    claims = conn.execute(_CLAIMS_OF_EVENT, {"event": ev.id})
     summary = fuse.summarise(fuse.Claim(*c) for c in claims)
     ev.figures = {k: v.as_dict() for k, v in summary.items()}
     ev.disputed = any(v.disputed for v in summary.values())
     ev.fatalities = fuse.fatalities(summary)
-    ev.evidence = s.scalar(select(MentionRow.evidence).where(MentionRow.id == mentions[0].id))
+    ev.evidence = mentions[0].evidence
     ev.updated_at = utcnow()
 
 
