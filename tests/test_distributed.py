@@ -199,3 +199,44 @@ def test_remote_shard_and_object_store_manifest():
     work.record(shards[0], "extracted")
     work.record(shards[0], "loaded")
     assert WorkDir("memory://work").loaded() == {shards[0].key}
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    """A folder served over HTTP on loopback (a real server, not a mock)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_shards_on_private_addresses_are_refused_unless_allowed(http_folder, monkeypatch):
+    """fsspec's HTTP client does no address check of its own: a shard list
+    must not make the cluster read an internal service, unless the user says so."""
+    from vigile.dedup import NearDuplicates
+    from vigile.readers.fetch import ALLOW_PRIVATE_ENV
+
+    folder, base = http_folder
+    (folder / "a.jsonl").write_text(json.dumps(ARTICLES[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.delenv(ALLOW_PRIVATE_ENV, raising=False)
+    shards, missing = list_shards([f"{base}/a.jsonl"])
+    assert shards == [] and "not a public address" in missing[f"{base}/a.jsonl"]
+
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    shards, missing = list_shards([f"{base}/a.jsonl"])
+    assert [s.url for s in shards] == [f"{base}/a.jsonl"] and not missing
+    work = WorkDir(folder / "work")
+    stats = extract_shard(shards[0].url, work.parquet(shards[0]))
+    assert (stats.articles, stats.errors) == (1, 0)
+    [row] = list(work.rows(shards[0]))
+    # the worker hashed the text for the driver's near-duplicate index, as the driver would have
+    expected = NearDuplicates().signatures(row["id"], row["text"])
+    assert [(g["start"], g["end"], g["sig"]) for g in row["signatures"]] == expected

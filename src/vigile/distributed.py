@@ -30,6 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ from vigile.ingest import IngestSummary, load_index, store_one
 from vigile.pipeline import Pipeline
 from vigile.readers import FEED_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, WARC_SUFFIXES, read_path
 from vigile.readers.base import ReadError
-from vigile.readers.fetch import read_url
+from vigile.readers.fetch import FetchError, checked_addresses, read_url
 from vigile.schema import Article, EventRecord
 from vigile.store import Store, content_hash
 
@@ -177,6 +178,7 @@ def _items(url: str, meta: dict) -> Iterator[Iterable[Article | ReadError]]:
     if url.lower().startswith(("http://", "https://")) and not _readable(url):
         yield read_url(url, **meta)
         return
+    _check_host(url)
     with tempfile.TemporaryDirectory(prefix="vigile-shard-") as tmp:
         local = Path(tmp) / url.rstrip("/").rsplit("/", 1)[-1]
         with fsspec.open(url, "rb") as src, local.open("wb") as dst:
@@ -211,6 +213,17 @@ def _row_groups(items: Iterable[Article | ReadError], pipeline: Pipeline) -> Ite
 # -- shards and the work directory -------------------------------------------------
 
 
+def _check_host(url: str) -> None:
+    """Refuse an http(s) URL whose host is loopback, private or link-local, as
+    :func:`~vigile.readers.fetch.fetch` does (fsspec's HTTP client would not):
+    a shard list must not make the cluster read internal services. The check
+    is made before each access; a DNS answer that changes in between
+    (rebinding) is not caught on this path — SECURITY.md."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() in ("http", "https"):
+        checked_addresses(parts.hostname or "", parts.port or (443 if parts.scheme.lower() == "https" else 80))
+
+
 def _is_remote(url: str) -> bool:
     return fsspec.utils.get_protocol(url) not in ("file", "local")
 
@@ -234,6 +247,7 @@ def list_shards(inputs: Sequence[str], lang: str = "fr",
     missing: dict[str, str] = {}
     for name in inputs:
         try:
+            _check_host(name)
             fs, path = fsspec.core.url_to_fs(name)
             if any(c in path for c in "*?["):
                 paths = sorted(fs.glob(path))
@@ -252,6 +266,8 @@ def list_shards(inputs: Sequence[str], lang: str = "fr",
                     shards[url] = Shard(url, info.get("size"), version, key)
         except FileNotFoundError:
             missing[name] = "no such file or folder"
+        except FetchError as e:
+            missing[name] = f"refused: {e}"
         except Exception as e:  # noqa: BLE001 — a bad URL or missing credentials cost that input only
             missing[name] = f"cannot list: {type(e).__name__}: {e}"
     return list(shards.values()), missing
