@@ -98,6 +98,17 @@ def test_filters(db_url, pipeline):
     assert [e["type"] for e in store.events(EventFilter(source="ICRC"))] == ["evacuation"]
     assert [e["type"] for e in store.events(EventFilter(text="kamikaze"))] == ["bombing"]
     assert store.count_events(EventFilter(country="SY")) == 3
+    # actor and source match names, case-insensitive, element by element — never the JSON around them
+    ingest(iter([Article(id="clash", published="2017-03-14", text=(
+        "Lundi, des combats entre l'armée syrienne et les rebelles de Jaish al-Islam ont fait six morts "
+        "à Douma, selon l'OSDH."))]), store, pipeline)
+    acted = next(e for e in store.events(limit=None) if e["actors"])
+    part = acted["actors"][0][1:5].upper()
+    found = store.events(EventFilter(actor=part), limit=None)
+    assert acted["id"] in {e["id"] for e in found}
+    assert all(any(part.lower() in a.lower() for a in e["actors"]) for e in found)
+    for syntax in ("[]", '"', ", ", '", "'):
+        assert store.events(EventFilter(actor=syntax)) == store.events(EventFilter(source=syntax)) == []
     store.close()
 
 

@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from sqlalchemy import Integer, String, bindparam, cast, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from vigile import fuse
 from vigile.actors import generic_actors
@@ -95,9 +98,14 @@ class Store:
 
         cfg = Config()
         cfg.set_main_option("script_location", "vigile.store:migrations")
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        engine = _transactional_ddl_engine(self.url) if self.engine.dialect.name == "sqlite" else self.engine
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -367,6 +375,30 @@ class Store:
             return out
 
 
+def _transactional_ddl_engine(url: str) -> Engine:
+    """A SQLite engine whose transactions cover DDL too, for migrations.
+
+    pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so each
+    CREATE TABLE of a migration commits on its own: a kill -9 in the middle of
+    the first run left tables without an ``alembic_version`` row, and every
+    later run failed. Here the driver's own transaction handling is off and
+    SQLAlchemy emits ``BEGIN IMMEDIATE`` itself (SQLAlchemy's documented
+    recipe), so a migration is all or nothing; IMMEDIATE also makes two
+    processes opening a new file migrate one after the other."""
+    engine = create_engine(url, future=True, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL: readers never block the writer; NORMAL sync is safe with WAL."""
     cur = dbapi_conn.cursor()
@@ -479,6 +511,35 @@ def _contains(text: str) -> str:
     return f"%{literal}%"
 
 
+class _JsonStrings(FunctionElement):
+    """The elements of a JSON array, as a table of one ``value`` column."""
+
+    inherit_cache = True
+    name = "json_strings"
+
+
+@compiles(_JsonStrings, "sqlite")
+def _json_each(element: _JsonStrings, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonStrings, "postgresql")
+def _json_array_elements_text(element: _JsonStrings, compiler: Any, **kw: Any) -> str:
+    return f"json_array_elements_text({compiler.process(element.clauses, **kw)})"
+
+
+def _any_element_contains(column: Any, text: str) -> Any:
+    """Some string of a JSON list column contains ``text`` (case-insensitive).
+
+    Matched element by element (SQLite's ``json_each``, PostgreSQL's
+    ``json_array_elements_text``), not on the column's JSON text, where the
+    syntax itself would match: ``[]`` every event without actors, ``"`` every
+    event with one."""
+    each = _JsonStrings(column).table_valued("value")
+    return exists(select(1).select_from(each).where(
+        func.lower(each.c.value).like(_contains(text), escape="\\")))
+
+
 def _filtered(q, flt: EventFilter):
     q = q.where(EventRow.merged_into.is_(None))
     if flt.types:
@@ -492,9 +553,9 @@ def _filtered(q, flt: EventFilter):
     if flt.min_fatalities is not None:
         q = q.where(EventRow.fatalities >= flt.min_fatalities)
     if flt.actor:
-        q = q.where(func.lower(cast(EventRow.actors, String)).like(_contains(flt.actor), escape="\\"))
+        q = q.where(_any_element_contains(EventRow.actors, flt.actor))
     if flt.source:
-        q = q.where(func.lower(cast(EventRow.sources, String)).like(_contains(flt.source), escape="\\"))
+        q = q.where(_any_element_contains(EventRow.sources, flt.source))
     if flt.text:
         like = _contains(flt.text)
         q = q.where(or_(func.lower(EventRow.evidence).like(like, escape="\\"),
