@@ -42,6 +42,11 @@ MAX_BATCH = 100
 MAX_TEXT = 1_000_000
 #: Seconds a read response may be served again from memory.
 CACHE_TTL = 10.0
+#: Bytes the read cache may hold in all (response bodies and headers): the
+#: dashboard's repeated questions (stats, clusters, a page of events) are a few
+#: KB to a few hundred KB each, so 64 MB holds hundreds of them, and a server
+#: shared by several analysts cannot be made to hold more, whatever they ask.
+CACHE_BYTES = 64 * 1024 * 1024
 _DB_ID = 2**31 - 1
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -107,7 +112,10 @@ class _BodyLimit:
 
 
 class _ResponseCache:
-    """Recent GET /api responses, for ``ttl`` seconds (an LRU of ``size`` entries).
+    """Recent GET /api responses, for ``ttl`` seconds: an LRU of at most ``size``
+    entries and ``max_bytes`` bytes; a response over ``max_entry`` bytes (an
+    eighth of ``max_bytes`` by default: 8 MB, a page of 1,000 events with their
+    evidence is ~1 MB) is not cached at all, nor buffered past that size.
 
     The data changes only when articles are ingested, and a dashboard asks the
     same questions again and again: a 50,000-event stats or cluster query is
@@ -118,12 +126,35 @@ class _ResponseCache:
     database at once.
     """
 
-    def __init__(self, app: Any, ttl: float, size: int = 2048) -> None:
+    def __init__(self, app: Any, ttl: float, size: int = 2048, max_bytes: int = CACHE_BYTES,
+                 max_entry: Optional[int] = None) -> None:
         self.app = app
         self.ttl = ttl
         self.size = size
+        self.max_bytes = max_bytes
+        self.max_entry = min(max_bytes, max_bytes // 8 if max_entry is None else max_entry)
         self.entries: OrderedDict[bytes, tuple[float, list, bytes]] = OrderedDict()
+        self.bytes = 0  # what the entries hold: keys, headers and bodies
         self.refreshing: set[bytes] = set()
+
+    @staticmethod
+    def _cost(key: bytes, headers: list, body: bytes) -> int:
+        return len(key) + len(body) + sum(len(k) + len(v) for k, v in headers)
+
+    def _drop(self, key: bytes) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= self._cost(key, entry[1], entry[2])
+
+    def _store(self, key: bytes, expires: float, headers: list, body: bytes) -> None:
+        self._drop(key)
+        cost = self._cost(key, headers, body)
+        if cost > self.max_entry:
+            return
+        self.entries[key] = (expires, headers, body)
+        self.bytes += cost
+        while len(self.entries) > self.size or self.bytes > self.max_bytes:
+            self._drop(next(iter(self.entries)))
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -140,6 +171,7 @@ class _ResponseCache:
             await self.app(scope, receive, watch)
             if method == "POST" and status.get("code", 500) < 400:
                 self.entries.clear()  # new articles: what was cached may be stale
+                self.bytes = 0
                 self.refreshing.clear()
             return
         key = path.encode() + b"?" + b"&".join(sorted(scope["query_string"].split(b"&")))
@@ -153,17 +185,19 @@ class _ResponseCache:
         self.refreshing.add(key)
         start: dict = {}
         body: list[bytes] = []
+        size = [0]
 
         async def keep(message: dict) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and size[0] <= self.max_entry:
                 body.append(message.get("body", b""))
-                if not message.get("more_body") and start.get("status") == 200:
-                    self.entries[key] = (now + self.ttl, list(start.get("headers", [])), b"".join(body))
-                    self.entries.move_to_end(key)
-                    while len(self.entries) > self.size:
-                        self.entries.popitem(last=False)
+                size[0] += len(body[-1])
+                if size[0] > self.max_entry:
+                    body.clear()  # too big to cache: stop buffering it, forget the previous copy
+                    self._drop(key)
+                elif not message.get("more_body") and start.get("status") == 200:
+                    self._store(key, now + self.ttl, list(start.get("headers", [])), b"".join(body))
             await send(message)
 
         try:
@@ -196,16 +230,17 @@ class _Writer:
 
 
 def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int = MAX_BODY,
-               cache_ttl: float = CACHE_TTL) -> FastAPI:
+               cache_ttl: float = CACHE_TTL, cache_bytes: int = CACHE_BYTES) -> FastAPI:
     """The API over one database; ``token`` defaults to $VIGILE_API_TOKEN;
-    ``cache_ttl`` seconds of response caching for reads (0 turns it off)."""
+    ``cache_ttl`` seconds of response caching for reads (0 turns it off), in at
+    most ``cache_bytes`` bytes of memory."""
     token = (token if token is not None else os.environ.get("VIGILE_API_TOKEN")) or None  # "" opens nothing
     store = Store(db)
     writer = _Writer(store)
     app = FastAPI(title="Vigile", version="0.1.0",
                   description="Fused, sourced, geocoded conflict events from French news. See docs/api.md.")
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(_ResponseCache, ttl=cache_ttl)
+    app.add_middleware(_ResponseCache, ttl=cache_ttl, max_bytes=cache_bytes)
     app.add_middleware(_BodyLimit, limit=max_body)
 
     def filters(

@@ -113,6 +113,10 @@ def extract(
 ) -> None:
     """Extract event records from news articles.
 
+    An article over 200,000 characters (the size budget: a news article is far
+    shorter, and a hostile one must not cost minutes) is refused with an error
+    for that article; the others go on.
+
     \b
     Examples:
       vigile extract articles.jsonl -o events.jsonl
@@ -248,6 +252,8 @@ def ingest(
     Each article is stored in one transaction: an interrupted run leaves no half
     article, and running the same command again completes the job (texts already
     stored are skipped before extraction).
+
+    An article over 200,000 characters is refused (an error for that article).
 
     \b
     Examples:

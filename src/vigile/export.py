@@ -5,6 +5,10 @@ scripts read Vigile's output unchanged. Two honest departures: cumulative tolls
 (`casualty_toll`) are not ACLED events and are left out of that export, and
 ``time_precision`` is 3 (month-level) when no day is known rather than a
 guessed day.
+
+CSV is written for spreadsheets too: a text cell that starts like a formula
+(``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading ``'``
+(:func:`safe_cell`), since names and evidence come from articles anyone wrote.
 """
 from __future__ import annotations
 
@@ -85,7 +89,23 @@ def write_jsonl(events: Iterable[dict], out: IO[str]) -> int:
     return n
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``+cmd|…``, ``@SUM(…)``), prefixed with ``'`` so that it is shown as text;
+    anything else unchanged. Numbers are never touched: they come as ``int``
+    and ``float`` (a longitude of -3.5 stays a number), and only strings —
+    the names, evidence and sources read from articles — can carry a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(events: Iterable[dict], out: IO[str], acled: bool = False) -> int:
+    """Flat or ACLED CSV, spreadsheet-safe: every text cell goes through :func:`safe_cell`."""
     columns = ACLED_COLUMNS if acled else FLAT_COLUMNS
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
@@ -93,7 +113,7 @@ def write_csv(events: Iterable[dict], out: IO[str], acled: bool = False) -> int:
     for e in events:
         row = acled_row(e) if acled else flat_row(e)
         if row is not None:
-            writer.writerow(row)
+            writer.writerow({k: safe_cell(v) for k, v in row.items()})
             n += 1
     return n
 

