@@ -147,6 +147,13 @@ class NearDuplicates:
         # The permutations are drawn once and shared by every MinHash.
         self._template = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
         self._sentence_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # Sentences with identical signatures (verbatim copies: a wire story
+        # republished N times) are one LSH entry, keyed by the packed
+        # signature, with the list of (article, row) holding it. The LSH and
+        # the similarity then cost once per distinct sentence, not once per
+        # copy, and answers are those of one entry per copy: same signature,
+        # same similarity.
+        self._holders: dict[bytes, list[tuple[str, int]]] = {}
         self._doc_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sketches: dict[str, _Sketch] = {}
         self._rank: dict[str, int] = {}  # insertion order, to break ties deterministically
@@ -207,13 +214,14 @@ class NearDuplicates:
             # The best sentence of each other article, as (similarity, -row):
             # the LSH answers a set, so ties must not depend on its order.
             best: dict[str, tuple[float, int]] = {}
-            for other_id, row in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i])):
-                if other_id == article_id:
-                    continue
-                sim = self._similarity(sketch.sentences[i], self._sketches[other_id].sentences[row])
+            for key in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i])):
+                sim = self._similarity(sketch.sentences[i], np.frombuffer(key, dtype=_DTYPE))
                 # LSH candidates are approximate: keep only estimates above the threshold.
-                if sim >= self.threshold:
-                    best[other_id] = max(best.get(other_id, (sim, -row)), (sim, -row))
+                if sim < self.threshold:
+                    continue
+                for other_id, row in self._holders[key]:
+                    if other_id != article_id:
+                        best[other_id] = max(best.get(other_id, (sim, -row)), (sim, -row))
             for other_id in sorted(best, key=self._rank.__getitem__):
                 sim, row = best[other_id][0], -best[other_id][1]
                 other = self._sketches[other_id].spans[row]
@@ -304,6 +312,12 @@ class NearDuplicates:
         self._sketches[article_id] = sketch
         self._rank[article_id] = len(self._rank)
         for row, values in enumerate(sketch.sentences):
-            self._sentence_lsh.insert((article_id, row), self._as_minhash(values), check_duplication=False)
+            key = values.tobytes()
+            holders = self._holders.get(key)
+            if holders is None:
+                self._holders[key] = [(article_id, row)]
+                self._sentence_lsh.insert(key, self._as_minhash(values), check_duplication=False)
+            else:
+                holders.append((article_id, row))
         if sketch.doc is not None:
             self._doc_lsh.insert(article_id, self._as_minhash(sketch.doc), check_duplication=False)

@@ -485,8 +485,8 @@ def _refresh(s: Session, ev: EventRow) -> None:
     ev.week = fuse.iso_week(ev.date) or ev.week
     placed = [m.location for m in mentions if m.location]
     if placed:
-        best = min(placed, key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4),
-                                            -sum(p.get("name") == loc.get("name") for p in placed)))
+        told = Counter(loc.get("name") for loc in placed)
+        best = min(placed, key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -told[loc.get("name")]))
         ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
         ev.precision, ev.country = best.get("precision"), best.get("country")
     ev.actors = list(dict.fromkeys(a for m in mentions for a in m.actors))
