@@ -18,18 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.pool import NullPool
 
 from vigile import fuse
@@ -442,19 +443,45 @@ _INSERT_SIGNATURE = insert(PassageSignature.__table__)
 _MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
     event_id=bindparam("keep"))
 _MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
-_MENTIONS_OF_EVENT = (select(_M.date, _M.location, _M.actors, _M.sources, _M.independent, _M.evidence,
-                             _M.article_id, _A.source, _A.url, _A.ext_id)
-                      .join_from(MentionRow.__table__, ArticleRow.__table__, _A.id == _M.article_id)
-                      .where(_M.event_id == bindparam("event")).order_by(_M.id))
-_CLAIMS_OF_EVENT = select(_C.key, _C.value, _C.qualifier, _C.source, _C.independent).where(
-    _C.event_id == bindparam("event"))
+#: An event's mentions and claims, grouped by distinct value (with how many and
+#: the first mention or claim id): one round trip, and rows per *distinct*
+#: date, place, actor list, claimant and claim, so that refreshing an event
+#: told by thousands of articles reads a handful of rows, not thousands of
+#: JSON documents. JSON columns are grouped by their text (written by one
+#: serialiser, so equal values have equal text).
+_SUMMARY_OF_EVENT = text("""
+SELECT 'd' AS part, CAST(date AS TEXT) AS k1, NULL AS k2, NULL AS k3, NULL AS k4, NULL AS k5,
+       COUNT(*) AS n, MIN(id) AS first
+  FROM mentions WHERE event_id = :event AND date IS NOT NULL GROUP BY date
+UNION ALL
+SELECT 'l', CAST(location AS TEXT), NULL, NULL, NULL, NULL, COUNT(*), MIN(id)
+  FROM mentions WHERE event_id = :event GROUP BY CAST(location AS TEXT)
+UNION ALL
+SELECT 'a', CAST(actors AS TEXT), NULL, NULL, NULL, NULL, COUNT(*), MIN(id)
+  FROM mentions WHERE event_id = :event GROUP BY CAST(actors AS TEXT)
+UNION ALL
+SELECT 's', CAST(m.sources AS TEXT), a.source, a.url, a.ext_id,
+       CAST(CASE WHEN m.independent THEN 1 ELSE 0 END AS TEXT), COUNT(*), MIN(m.id)
+  FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.event_id = :event
+ GROUP BY CAST(m.sources AS TEXT), a.source, a.url, a.ext_id, m.independent
+UNION ALL
+SELECT 'n', (SELECT evidence FROM mentions WHERE event_id = :event ORDER BY id LIMIT 1), NULL, NULL, NULL, NULL,
+       COUNT(DISTINCT article_id), MIN(id)
+  FROM mentions WHERE event_id = :event
+UNION ALL
+SELECT 'c', key, CAST(value AS TEXT), qualifier, source, CAST(CASE WHEN independent THEN 1 ELSE 0 END AS TEXT),
+       COUNT(*), MIN(id)
+  FROM claims WHERE event_id = :event GROUP BY key, value, qualifier, source, independent
+""")
 
 
 @functools.cache
 def _block_query(has_country: bool, has_week: bool) -> Any:
     """The live events of a mention's fusion block: same type, same country
-    (or none), weeks around its day (or none); built once per shape."""
-    q = select(EventRow).where(EventRow.type == bindparam("type"), EventRow.merged_into.is_(None))
+    (or none), weeks around its day (or none); built once per shape, without
+    the columns matching never reads (a refresh overwrites them unread)."""
+    q = select(EventRow).options(defer(EventRow.figures), defer(EventRow.sources), defer(EventRow.evidence))
+    q = q.where(EventRow.type == bindparam("type"), EventRow.merged_into.is_(None))
     q = q.where(EventRow.country == bindparam("country")) if has_country else q.where(EventRow.country.is_(None))
     return q.where(EventRow.week.in_(bindparam("weeks", expanding=True)) if has_week else EventRow.week.is_(None))
 
@@ -472,36 +499,47 @@ def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
 def _refresh(s: Session, ev: EventRow) -> None:
     """Recompute an event's summary from all its mentions and claims.
 
-    Plain column queries rather than ORM objects, two per event: an event told
-    by hundreds of articles is refreshed often, and only these fields count."""
-    conn = s.connection()
-    mentions = conn.execute(_MENTIONS_OF_EVENT, {"event": ev.id}).all()
-    if not mentions:
+    From distinct values with their counts (:data:`_SUMMARY_OF_EVENT`), in
+    mention order: the most told day (the first told among equals), the most
+    precise place (the most told name among equals, then the first), actors and
+    claimants in order of first appearance (independent ones when there are
+    any), the figures of every claim; the same summary as reading every mention,
+    at a cost that does not grow with the number of articles telling it."""
+    parts: dict[str, list] = {"d": [], "l": [], "a": [], "s": [], "n": [], "c": []}
+    for row in s.connection().execute(_SUMMARY_OF_EVENT, {"event": ev.id}):
+        parts[row.part].append(row)
+    for rows in parts.values():
+        rows.sort(key=lambda r: r.first)
+    [told] = parts["n"]
+    if not told.n:
         return
-    dated = [m.date for m in mentions if m.date]
-    if dated:
-        ev.date = Counter(dated).most_common(1)[0][0]
-        ev.date_min, ev.date_max = min(dated), max(dated)
+    if parts["d"]:
+        days = [(dt.date.fromisoformat(r.k1), r.n) for r in parts["d"]]
+        ev.date = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
+        ev.date_min, ev.date_max = min(d for d, _ in days), max(d for d, _ in days)
     ev.week = fuse.iso_week(ev.date) or ev.week
-    placed = [m.location for m in mentions if m.location]
+    placed = [(loc, r.n) for r in parts["l"] if r.k1 is not None if (loc := json.loads(r.k1))]
     if placed:
-        told = Counter(loc.get("name") for loc in placed)
-        best = min(placed, key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -told[loc.get("name")]))
+        names: Counter = Counter()
+        for loc, n in placed:
+            names[loc.get("name")] += n
+        best = min((loc for loc, _ in placed),
+                   key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
         ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
         ev.precision, ev.country = best.get("precision"), best.get("country")
-    ev.actors = list(dict.fromkeys(a for m in mentions for a in m.actors))
-    independent = [m for m in mentions if m.independent] or mentions
-    claimants = [s_ for m in independent
-                 for s_ in (m.sources or [m.source or m.url or f"article {m.ext_id}"])]
+    ev.actors = list(dict.fromkeys(a for r in parts["a"] if r.k1 is not None for a in (json.loads(r.k1) or ())))
+    independent = [r for r in parts["s"] if r.k5 == "1"] or parts["s"]
+    claimants = [c for r in independent
+                 for c in ((json.loads(r.k1) if r.k1 is not None else None) or [r.k2 or r.k3 or f"article {r.k4}"])]
     ev.sources = list(dict.fromkeys(claimants))
     ev.n_sources = len(set(claimants))
-    ev.n_articles = len({m.article_id for m in mentions})
-    claims = conn.execute(_CLAIMS_OF_EVENT, {"event": ev.id})
-    summary = fuse.summarise(fuse.Claim(*c) for c in claims)
+    ev.n_articles = told.n
+    summary = fuse.summarise(fuse.Claim(r.k1, int(r.k2), r.k3, r.k4, r.k5 == "1") for r in parts["c"]
+                             for _ in range(r.n))
     ev.figures = {k: v.as_dict() for k, v in summary.items()}
     ev.disputed = any(v.disputed for v in summary.values())
     ev.fatalities = fuse.fatalities(summary)
-    ev.evidence = mentions[0].evidence
+    ev.evidence = told.k1
     ev.updated_at = utcnow()
 
 
