@@ -32,19 +32,23 @@ SAMPLES = ROOT / "src" / "vigile" / "samples" / "articles.jsonl"
 
 
 def corpus(n: int, seed: int = 7) -> list[dict]:
-    """N articles whose lengths follow the source set's, made of its lines."""
+    """N articles whose lengths follow the source set's, made of its lines, each
+    under one of its outlets (a claimant when no source is named: fusion counts
+    outlets, so a corpus where every article is its own outlet would not be
+    dev-like)."""
     src = DEV if DEV.exists() else SAMPLES
     docs = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines = [ln for d in docs for ln in d["text"].split("\n") if ln.strip()]
     lengths = [len(d["text"]) for d in docs]
-    rng = random.Random(seed)
+    outlets = [d.get("source") for d in docs]
+    rng, outlet = random.Random(seed), random.Random(seed + 1).choice
     out = []
     for i in range(n):
         target, text = rng.choice(lengths), []
         while sum(map(len, text)) < target:
             text.append(rng.choice(lines))
         published = rng.choice([None, "2016-12-14", "2017-02-24", "2018-04-30"])
-        out.append({"id": f"bench-{i}", "text": "\n".join(text), "published": published})
+        out.append({"id": f"bench-{i}", "text": "\n".join(text), "published": published, "source": outlet(outlets)})
     return out
 
 

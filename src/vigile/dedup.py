@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -56,9 +58,9 @@ _BOUNDARY = re.compile(r"\n|(?<![.!?…])[.!?…]+(?:[^\S\n]?[»\"”’)\]])*(?
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-@dataclass(frozen=True)
-class SharedPassage:
-    """A sentence of the new text that repeats a sentence of an earlier article."""
+class SharedPassage(NamedTuple):
+    """A sentence of the new text that repeats a sentence of an earlier article
+    (a named tuple: a syndicated sentence can have thousands)."""
 
     start: int
     end: int  # char span in the NEW text
@@ -153,7 +155,9 @@ class NearDuplicates:
         # the similarity then cost once per distinct sentence, not once per
         # copy, and answers are those of one entry per copy: same signature,
         # same similarity.
-        self._holders: dict[bytes, list[tuple[str, int]]] = {}
+        # Each holder is kept with its first row holding the signature and that
+        # row's span; holders are in the order they were indexed.
+        self._holders: dict[bytes, dict[str, tuple[int, int, int]]] = {}
         self._doc_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sketches: dict[str, _Sketch] = {}
         self._rank: dict[str, int] = {}  # insertion order, to break ties deterministically
@@ -209,26 +213,32 @@ class NearDuplicates:
         sketch = self._sketch(article_id, text)
         n = len(sketch.spans)
         passages: list[SharedPassage] = []
-        hits: dict[str, int] = {}  # other article -> how many of our sentences it has
+        hits: Counter[str] = Counter()  # other article -> how many of our sentences it has
+        matched = 0
         for i in range(n):
-            # The best sentence of each other article, as (similarity, -row):
-            # the LSH answers a set, so ties must not depend on its order.
-            best: dict[str, tuple[float, int]] = {}
-            for key in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i])):
-                sim = self._similarity(sketch.sentences[i], np.frombuffer(key, dtype=_DTYPE))
-                # LSH candidates are approximate: keep only estimates above the threshold.
-                if sim < self.threshold:
-                    continue
-                for other_id, row in self._holders[key]:
-                    if other_id != article_id:
-                        best[other_id] = max(best.get(other_id, (sim, -row)), (sim, -row))
-            for other_id in sorted(best, key=self._rank.__getitem__):
-                sim, row = best[other_id][0], -best[other_id][1]
-                other = self._sketches[other_id].spans[row]
-                passages.append(SharedPassage(int(sketch.spans[i, 0]), int(sketch.spans[i, 1]), other_id,
-                                              int(other[0]), int(other[1]), sim))
-                hits[other_id] = hits.get(other_id, 0) + 1
-        matched = len({p.start for p in passages})
+            # LSH candidates are approximate: keep only estimates above the threshold.
+            keys = [(sim, key) for key in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i]))
+                    if (sim := self._similarity(sketch.sentences[i], np.frombuffer(key, dtype=_DTYPE)))
+                    >= self.threshold]
+            start, end = int(sketch.spans[i, 0]), int(sketch.spans[i, 1])
+            if len(keys) == 1:  # the common case: holders in index order, each with its first row
+                sim, key = keys[0]
+                found = [SharedPassage(start, end, other_id, a, b, sim)
+                         for other_id, (_, a, b) in self._holders[key].items() if other_id != article_id]
+            else:
+                # The best sentence of each other article, as (similarity, -row):
+                # the LSH answers a set, so ties must not depend on its order.
+                best: dict[str, tuple[float, int, int, int]] = {}
+                for sim, key in keys:
+                    for other_id, (row, a, b) in self._holders[key].items():
+                        if other_id != article_id and (sim, -row) > best.get(other_id, (-1.0, 0))[:2]:
+                            best[other_id] = (sim, -row, a, b)
+                found = [SharedPassage(start, end, other_id, best[other_id][2], best[other_id][3], best[other_id][0])
+                         for other_id in sorted(best, key=self._rank.__getitem__)]
+            if found:
+                matched += 1
+                passages.extend(found)
+                hits.update(p.other_id for p in found)
         return DuplicateReport(
             duplicate_of=self._copied_from(article_id, sketch, hits),
             containment=matched / n if n else 0.0,
@@ -313,11 +323,12 @@ class NearDuplicates:
         self._rank[article_id] = len(self._rank)
         for row, values in enumerate(sketch.sentences):
             key = values.tobytes()
+            held = (row, int(sketch.spans[row, 0]), int(sketch.spans[row, 1]))
             holders = self._holders.get(key)
             if holders is None:
-                self._holders[key] = [(article_id, row)]
+                self._holders[key] = {article_id: held}
                 self._sentence_lsh.insert(key, self._as_minhash(values), check_duplication=False)
             else:
-                holders.append((article_id, row))
+                holders.setdefault(article_id, held)
         if sketch.doc is not None:
             self._doc_lsh.insert(article_id, self._as_minhash(sketch.doc), check_duplication=False)
