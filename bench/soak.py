@@ -38,10 +38,8 @@ import argparse
 import contextlib
 import dataclasses
 import gc
-import glob
 import io
 import json
-import os
 import random
 import resource
 import shutil
@@ -54,7 +52,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the suite's strategies and helpers, reused as they are
@@ -70,6 +68,7 @@ from robustness import test_fuzz_readers as reader_tests  # noqa: E402
 from vigile.pipeline import Pipeline  # noqa: E402
 from vigile.readers import ReadError, read_path  # noqa: E402
 from vigile.schema import Article, ArticleResult  # noqa: E402
+from vigile.store.throwaway import PostgresNotInstalled, new_database, throwaway_postgres  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -299,44 +298,6 @@ def atheris_phase(seconds: int, folder: Path) -> Optional[dict[str, Any]]:
 
 # --- 4. kill -9 ------------------------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[Optional[str]]:
-    """A PostgreSQL cluster on 127.0.0.1 for this run (as tests/conftest.py does), or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        yield None
-        return
-    bindir = os.path.dirname(found[-1])
-    root = tempfile.mkdtemp(prefix="vigile-soak-pg-")
-    data, sock = os.path.join(root, "data"), os.path.join(root, "sock")
-    os.mkdir(sock)
-    as_pg: Callable[[list[str]], list[str]] = (lambda c: ["runuser", "-u", "postgres", "--", *c]) \
-        if os.geteuid() == 0 else (lambda c: c)
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    port = _free_port()
-    subprocess.run(as_pg([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                          "--no-sync"]), check=True, capture_output=True)
-    subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
-                          f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(as_pg([f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]), capture_output=True,
-                       check=False)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _new_pg_database(server: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(server.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
-
-
 def kill_phase(rounds: int, folder: Path, pipeline: Pipeline, pg: Optional[str], seed: int) -> list[dict]:
     from test_store import articles
 
@@ -351,7 +312,7 @@ def kill_phase(rounds: int, folder: Path, pipeline: Pipeline, pg: Optional[str],
     store.close()
     reference = crash.state(reference_db)
     out = []
-    targets = [("sqlite", str(folder / "kill.db"))] + ([("postgresql", _new_pg_database(pg, "vigile_soak_kill"))]
+    targets = [("sqlite", str(folder / "kill.db"))] + ([("postgresql", new_database(pg, "vigile_soak_kill"))]
                                                        if pg else [])
     for kind, db in targets:
         started = time.monotonic()
@@ -510,7 +471,11 @@ def main() -> int:
 
 
         print(f"[4/5] kill -9: {args.kill_rounds} rounds per database (seed {seed})", flush=True)
-        with throwaway_postgres() as pg:
+        with contextlib.ExitStack() as stack:
+            try:
+                pg: Optional[str] = stack.enter_context(throwaway_postgres("vigile-soak-pg-"))
+            except PostgresNotInstalled:
+                pg = None  # SQLite only
             report["kill_9"] = kill_phase(args.kill_rounds, folder, pipeline, pg, seed)
 
         print(f"[5/5] load: {args.clients} clients for {args.load_seconds:g} s while an ingest runs", flush=True)

@@ -94,6 +94,13 @@ def test_stats_and_clusters(api):
     assert stats["total"] == 4 and stats["by_type"]["bombing"] == {"events": 1, "fatalities": 7}
     assert stats["by_country"]["SY"]["events"] == 3
     assert sum(d["events"] for d in stats["by_day"]) == 4
+    # only the groupings asked for, the same numbers as in the full answer
+    timeline = api.get("/api/stats", params={"group": ["day", "week"]}).json()
+    assert set(timeline) == {"total", "fatalities", "by_day", "by_week"}
+    assert timeline["by_day"] == stats["by_day"] and timeline["by_week"] == stats["by_week"]
+    assert api.get("/api/stats", params={"group": "type", "country": "IQ"}).json() == {
+        "total": 1, "fatalities": 7, "by_type": {"bombing": {"events": 1, "fatalities": 7}}}
+    assert api.get("/api/stats", params={"group": "hour"}).status_code == 422
     far = api.get("/api/clusters", params={"zoom": 1}).json()
     close = api.get("/api/clusters", params={"zoom": 12}).json()
     assert far["total"] == close["total"] == 4

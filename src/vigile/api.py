@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigile import export
 from vigile.schema import EVENT_TYPES, Article
-from vigile.store import EventFilter, Store
+from vigile.store import STATS_GROUPS, EventFilter, Store
 
 WEB = Path(__file__).resolve().parent / "web"
 MAX_BODY = 5 * 1024 * 1024
@@ -293,8 +293,13 @@ def create_app(db: str = "vigile.db", token: Optional[str] = None, max_body: int
         return detail
 
     @app.get("/api/stats", summary="Counts and fatalities by type, country, day and week")
-    def get_stats(flt: EventFilter = Depends(filters)) -> dict:
-        return store.stats(flt)
+    def get_stats(flt: EventFilter = Depends(filters),
+                  group: list[Literal["type", "country", "day", "week"]] = Query(
+                      default=[], max_length=4,
+                      description="Groupings to return (repeatable): by_type, by_country, by_day, by_week. "
+                                  "All four when absent; by day and by week cost most over years of events.")
+                  ) -> dict:
+        return store.stats(flt, groups=tuple(group) or STATS_GROUPS)
 
     @app.get("/api/clusters", summary="Map markers aggregated on a zoom-dependent grid")
     def get_clusters(flt: EventFilter = Depends(filters), zoom: int = Query(3, ge=0, le=20)) -> dict:

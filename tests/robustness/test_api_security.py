@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import http.server
 import inspect
-import itertools
-import os
 import re
 import shutil
 import socket
@@ -42,19 +40,14 @@ XSS_ARTICLE = Article(
     text=f"Lundi, au moins six civils ont été tués par des tirs d'obus sur Deraa {XSS}.")  # no 'selon':
 # the outlet (the payload) is then the event's source, shown in the dashboard's list
 
-_pg_numbers = itertools.count()
 
 
 def _new_database(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
     if kind == "sqlite":
         return str(folder / "vigile.db")
-    import psycopg
+    from vigile.store.throwaway import new_database
 
-    server = request.getfixturevalue("postgres_server")
-    name = f"vigile_api_security_{os.getpid()}_{next(_pg_numbers)}"
-    with psycopg.connect(server.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
+    return new_database(request.getfixturevalue("postgres_server"), "vigile_api_security")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

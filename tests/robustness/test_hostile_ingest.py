@@ -63,16 +63,9 @@ def test_a_hostile_article_costs_only_itself(name, db, request, pipeline, tmp_pa
 def _database(request: pytest.FixtureRequest, db: str, tmp_path) -> str:
     if db == "sqlite":
         return str(tmp_path / "vigile.db")
-    import os
+    from vigile.store.throwaway import new_database
 
-    import psycopg
-
-    server = request.getfixturevalue("postgres_server")
-    name = f"vigile_hostile_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
-    with psycopg.connect(server.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
+    return new_database(request.getfixturevalue("postgres_server"), "vigile_hostile")
 
 
 def test_a_lone_surrogate_costs_only_itself(pipeline, tmp_path):

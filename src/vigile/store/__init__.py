@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Collection, Iterator, Optional, Sequence
 
 from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, text, update
 from sqlalchemy.engine import Engine
@@ -38,6 +38,8 @@ from vigile.actors import generic_actors
 from vigile.schema import Article, EventRecord
 from vigile.store.models import ArticleRow, Base, ClaimRow, EventRow, MentionRow, PassageSignature, utcnow
 
+#: What :meth:`Store.stats` can group by (``by_type``, ``by_country``, ``by_day``, ``by_week``).
+STATS_GROUPS = ("type", "country", "day", "week")
 _PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3, None: 4}
 
 
@@ -267,28 +269,39 @@ class Store:
                 return s.scalar(select(func.count()).select_from(_filtered(select(EventRow.id), flt).subquery())) or 0
             return len(self.events(flt, limit=None))
 
-    def stats(self, flt: EventFilter = EventFilter()) -> dict:
-        """Counts and fatalities by type, country, day and week — aggregated in SQL,
-        so a dashboard over 50,000 events never downloads them."""
+    def stats(self, flt: EventFilter = EventFilter(), groups: Collection[str] = STATS_GROUPS) -> dict:
+        """Counts and fatalities in all, then by each of ``groups`` (type,
+        country, day, week) — aggregated in SQL, so a dashboard over 50,000
+        events never downloads them; a group not asked for is not computed
+        (by day and by week are most of the cost over years of events)."""
+        unknown = set(groups) - set(STATS_GROUPS)
+        if unknown:
+            raise ValueError(f"unknown stats group {sorted(unknown)[0]!r}; choose from {', '.join(STATS_GROUPS)}")
+        if flt.near is not None:  # the radius is exact only in Python: fall back to the listed events
+            full = _stats_of(self.events(flt, limit=None))
+            return {k: v for k, v in full.items() if k in ("total", "fatalities") or k[3:] in groups}
         base = _filtered(select(EventRow.type, EventRow.country, EventRow.date, EventRow.week,
                                 EventRow.fatalities, EventRow.lat, EventRow.lon), flt).subquery()
-        if flt.near is not None:  # the radius is exact only in Python: fall back to the listed events
-            return _stats_of(self.events(flt, limit=None))
         n, f = func.count(), func.coalesce(func.sum(base.c.fatalities), 0)
         with Session(self.engine) as s:
             total, dead = s.execute(select(n, f)).one()
-            by_type = {t: {"events": c, "fatalities": int(d)} for t, c, d in
-                       s.execute(select(base.c.type, n, f).group_by(base.c.type))}
-            by_country = {cc or "": {"events": c, "fatalities": int(d)} for cc, c, d in
-                          s.execute(select(base.c.country, n, f).group_by(base.c.country))}
-            by_day = [{"date": day.isoformat(), "type": t, "events": c, "fatalities": int(d)} for day, t, c, d in
-                      s.execute(select(base.c.date, base.c.type, n, f).where(base.c.date.is_not(None))
-                                .group_by(base.c.date, base.c.type).order_by(base.c.date))]
-            by_week = [{"week": w, "type": t, "events": c, "fatalities": int(d)} for w, t, c, d in
-                       s.execute(select(base.c.week, base.c.type, n, f).where(base.c.week.is_not(None))
-                                 .group_by(base.c.week, base.c.type).order_by(base.c.week))]
-        return {"total": total, "fatalities": int(dead), "by_type": by_type, "by_country": by_country,
-                "by_day": by_day, "by_week": by_week}
+            out: dict[str, Any] = {"total": total, "fatalities": int(dead)}
+            if "type" in groups:
+                out["by_type"] = {t: {"events": c, "fatalities": int(d)} for t, c, d in
+                                  s.execute(select(base.c.type, n, f).group_by(base.c.type))}
+            if "country" in groups:
+                out["by_country"] = {cc or "": {"events": c, "fatalities": int(d)} for cc, c, d in
+                                     s.execute(select(base.c.country, n, f).group_by(base.c.country))}
+            if "day" in groups:
+                out["by_day"] = [{"date": day.isoformat(), "type": t, "events": c, "fatalities": int(d)}
+                                 for day, t, c, d in
+                                 s.execute(select(base.c.date, base.c.type, n, f).where(base.c.date.is_not(None))
+                                           .group_by(base.c.date, base.c.type).order_by(base.c.date))]
+            if "week" in groups:
+                out["by_week"] = [{"week": w, "type": t, "events": c, "fatalities": int(d)} for w, t, c, d in
+                                  s.execute(select(base.c.week, base.c.type, n, f).where(base.c.week.is_not(None))
+                                            .group_by(base.c.week, base.c.type).order_by(base.c.week))]
+        return out
 
     def clusters(self, flt: EventFilter = EventFilter(), zoom: int = 3) -> dict:
         """Map markers aggregated on a grid whose cells shrink as the map zooms in
@@ -663,4 +676,4 @@ def article_dict(a: ArticleRow, with_text: bool) -> dict:
     return out
 
 
-__all__ = ["Store", "EventFilter", "Added", "content_hash", "database_url", "event_dict", "Base"]
+__all__ = ["Store", "EventFilter", "Added", "STATS_GROUPS", "content_hash", "database_url", "event_dict", "Base"]
