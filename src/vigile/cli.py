@@ -14,7 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import IO, Iterator, List, Optional
+from typing import IO, TYPE_CHECKING, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -27,6 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+if TYPE_CHECKING:  # imported where used: start-up stays light
+    from vigile.store import Store
+
 err = Console(stderr=True, soft_wrap=True)  # one error, one line: greppable
 
 #: Show a progress bar only when there is enough work for one to help.
@@ -274,16 +277,8 @@ def ingest(
         result = ingest_distributed(inputs, store, scheduler=scheduler, workers=workers, work_dir=work_dir,
                                     lang=lang, meta=meta, progress=not quiet,
                                     on_error=lambda msg: err.print(f"[red]error[/red] {msg}", highlight=False))
-        counts = store.counts()
-        store.close()
-        if not quiet:
-            err.print(result.line())
-            err.print("database: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        if result.articles.interrupted:
-            err.print("interrupted: every stored article is complete; run the same command again to continue")
-            raise typer.Exit(130)
-        if result.shards_failed or result.articles.failed:
-            raise typer.Exit(1)
+        _end_ingest(store, result.line(), result.articles.interrupted,
+                    bool(result.shards_failed or result.articles.failed), quiet)
         return
     pipeline = _make_pipeline(lang, 16, processes)
     index = load_index(store)
@@ -292,15 +287,21 @@ def ingest(
         summary = run_ingest(read_inputs(inputs, **meta), store, pipeline, index,
                              on_article=lambda outcome: advance(),
                              on_error=lambda msg: err.print(f"[red]error[/red] {msg}", highlight=False))
+    _end_ingest(store, summary.line(), summary.interrupted, bool(summary.failed), quiet)
+
+
+def _end_ingest(store: Store, line: str, interrupted: bool, failed: bool, quiet: bool) -> None:
+    """Close the store, report, and exit as both engines do: 130 when
+    interrupted (a rerun continues), 1 when anything failed."""
     counts = store.counts()
     store.close()
     if not quiet:
-        err.print(summary.line())
+        err.print(line)
         err.print("database: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    if summary.interrupted:
+    if interrupted:
         err.print("interrupted: every stored article is complete; run the same command again to continue")
         raise typer.Exit(130)
-    if summary.failed:
+    if failed:
         raise typer.Exit(1)
 
 
