@@ -244,3 +244,29 @@ def test_dev_set_seed_002_repeats_a_passage_of_seed_000(dev_set) -> None:
     assert report.duplicate_of is None
     assert report.passages and {p.other_id for p in report.passages} == {"seed-000"}
     assert 0.0 < report.containment < 0.2
+
+
+def test_a_sentence_held_by_many_articles_lists_the_earliest_but_counts_them_all() -> None:
+    """A wire sentence republished by hundreds of outlets: the report names the
+    ``max_sources`` earliest holders of each repeated sentence (a bounded
+    report), while the copy decision still sees every holder."""
+    nd = NearDuplicates(max_sources=4)
+    headline, first = HEADLINE, WIRE_PAR1[0][0]
+    for i in range(10):  # ten outlets carry the headline and the first sentence, with their own story
+        nd.add(f"outlet-{i}", _text(headline, [first], [ADDED_PAR[i % 2]], [SUDAN_BACKGROUND[i % 2][0]]))
+    # the eleventh carries the whole wire story among much else of its own
+    nd.add("late-full", _text(headline, [w for w, _ in WIRE_PAR1], [w for w, _ in WIRE_PAR2], ADDED_PAR,
+                              [o for o, _ in SUDAN_BACKGROUND]))
+    report = nd.check("new", WIRE)
+    by_sentence: dict[str, list[str]] = {}
+    for p in report.passages:
+        by_sentence.setdefault(WIRE[p.start:p.end], []).append(p.other_id)
+    assert by_sentence[headline] == by_sentence[first] == ["outlet-0", "outlet-1", "outlet-2", "outlet-3"]
+    assert by_sentence[WIRE_PAR2[0][0]] == ["late-full"]
+    assert report.containment == 1.0
+    # late-full holds all seven sentences, though it is the eleventh holder of two of them
+    assert report.duplicate_of == "late-full"
+    assert report.spans() == sorted({(p.start, p.end) for p in report.passages})
+    assert len(report.spans()) == 7
+    with pytest.raises(ValueError):
+        NearDuplicates(max_sources=0)

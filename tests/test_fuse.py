@@ -66,3 +66,11 @@ def test_compatible_claims_are_not_disputed():
 def test_a_source_revising_its_toll_counts_once_with_its_latest_figure():
     s = summarise([Claim("killed", 37, "exact", "OSDH"), Claim("killed", 46, "at_least", "OSDH")])["killed"]
     assert (s.low, s.best, s.high, s.n_sources, s.disputed) == (46, 46, 46, 1, False)
+
+
+def test_a_claim_told_many_times_summarises_as_its_repetitions():
+    """A store passes each distinct claim once with how many mentions tell it."""
+    repeated = [Claim("killed", 18, "at_least", "OSDH")] * 40 + [Claim("killed", 25, "exact", "Houthi ministry")] * 3
+    counted = [Claim("killed", 25, "exact", "Houthi ministry", times=3), Claim("killed", 18, "at_least", "OSDH", times=40)]
+    assert summarise(counted) == summarise(repeated)
+    assert summarise(counted)["killed"].n_claims == 43

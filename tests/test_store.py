@@ -135,3 +135,68 @@ def test_exports(db_url, pipeline, tmp_path):
     table = pq.read_table(tmp_path / "events.parquet")
     assert table.num_rows == 4 and "killed_best" in table.column_names
     store.close()
+
+
+def _strike(i: int, killed: int, source: str) -> tuple[Article, list]:
+    """Article ``i`` telling the same air strike on Idlib, with its own words and a toll by ``source``."""
+    from vigile.schema import EventRecord, Figure, Location
+
+    text = f"Article {i}. Une frappe aérienne a tué {killed} civils à Idlib mardi, selon {source}."
+    rec = EventRecord(type="air_strike", date="2016-12-13", evidence=text, evidence_start=0, evidence_end=len(text),
+                      location=Location(name="Idlib", mention="Idlib", country="SY", lat=35.93, lon=36.63,
+                                        precision="city"),
+                      figures={"killed": Figure(value=killed, qualifier="exact")}, sources=[source])
+    return Article(id=f"a{i}", text=text, source=f"Outlet {i % 3}", published="2016-12-14"), [rec]
+
+
+def test_an_event_told_many_times_is_summarised_from_its_distinct_values(db_url):
+    """Sixty articles telling one strike: the event counts them all, while its
+    running tallies hold one row per distinct value (the cost of storing the
+    sixtieth is that of the first), and they give the same summary as the claims."""
+    from sqlalchemy import func, select
+
+    from vigile.store.models import EventTally
+
+    store = Store(db_url)
+    for i in range(60):
+        article, records = _strike(i, 12 if i % 2 else 15, "OSDH" if i % 2 else "Casques blancs")
+        assert store.add(article, records).status == "added"
+    [event] = store.events(limit=None)
+    assert event["n_articles"] == 60 and event["n_sources"] == 2
+    assert event["sources"] == ["Casques blancs", "OSDH"]  # in order of first telling
+    killed = event["figures"]["killed"]
+    assert (killed["low"], killed["high"], killed["n_claims"], killed["n_sources"], killed["disputed"]) == \
+        (12, 15, 60, 2, True)
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(select(EventTally.part, func.count()).group_by(EventTally.part)).all())
+    assert rows == {"d": 1, "l": 1, "s": 2, "c": 2}
+    assert sum(c["value"] == 12 for c in store.event(event["id"])["claims"]) == 30  # every claim kept
+    store.close()
+
+
+def test_upgrading_a_database_fills_the_tallies_from_its_mentions(db_url, tmp_path):
+    """A database written before the tallies existed (revision 0002) gets them
+    from its mentions and claims on open, and goes on fusing as if it had
+    always had them."""
+    from sqlalchemy import text
+
+    def without_times(events: list[dict]) -> list[dict]:
+        return [{k: v for k, v in e.items() if k not in ("created_at", "updated_at")} for e in events]
+
+    strikes = [_strike(i, 10 + i % 4, f"Source {i % 5}") for i in range(13)]
+    upgraded, fresh = Store(db_url), Store(str(tmp_path / "fresh.db"))
+    for article, records in strikes[:12]:
+        upgraded.add(article, records)
+    with upgraded.engine.begin() as conn:  # back to what revision 0002 wrote
+        conn.execute(text("DROP TABLE event_tallies"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    upgraded.close()
+    upgraded = Store(db_url)
+    for store in (upgraded, fresh):
+        for article, records in strikes[12:] if store is upgraded else strikes:
+            store.add(article, records)
+    [event] = upgraded.events(limit=None)
+    assert event["n_articles"] == 13 and event["figures"]["killed"]["n_claims"] == 13
+    assert without_times(upgraded.events(limit=None)) == without_times(fresh.events(limit=None))
+    upgraded.close()
+    fresh.close()

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -72,11 +72,21 @@ class SharedPassage(NamedTuple):
 
 @dataclass(frozen=True)
 class DuplicateReport:
-    """What an article repeats of the articles already indexed."""
+    """What an article repeats of the articles already indexed.
+
+    ``passages`` gives each repeated sentence with the earliest indexed
+    articles holding it (at most ``max_sources`` of them, in index order: the
+    likely source first), so that a sentence syndicated thousands of times
+    costs a bounded report; ``containment`` and ``duplicate_of`` count every
+    holder."""
 
     duplicate_of: str | None  # an earlier article this one is a copy of, else None
     containment: float  # share of this article's sentences found in earlier articles
     passages: list[SharedPassage]
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The char spans of the new text that repeat earlier articles, each once, in text order."""
+        return sorted({(p.start, p.end) for p in self.passages})
 
 
 @dataclass(frozen=True)
@@ -138,29 +148,31 @@ class NearDuplicates:
     """
 
     def __init__(self, threshold: float = 0.5, num_perm: int = 128, shingle: int = 4,
-                 copy_share: float = 0.6, min_words: int = 6) -> None:
-        if shingle < 1 or min_words < 1:
-            raise ValueError("shingle and min_words must be positive")
+                 copy_share: float = 0.6, min_words: int = 6, max_sources: int = 16) -> None:
+        if shingle < 1 or min_words < 1 or max_sources < 1:
+            raise ValueError("shingle, min_words and max_sources must be positive")
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
         self.copy_share = copy_share
         self.min_words = min_words
+        self.max_sources = max_sources
         # The permutations are drawn once and shared by every MinHash.
         self._template = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
+        # Sentences (and documents) with identical signatures — verbatim
+        # copies: a wire story republished N times — are one LSH entry, keyed
+        # by the packed signature, with the ranks of the articles holding it
+        # (in index order) and, for sentences, the first row of each holding
+        # it. The LSH and the similarity then cost once per distinct
+        # signature, and counting holders is one numpy pass over int arrays,
+        # not a Python loop over every copy.
         self._sentence_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        # Sentences with identical signatures (verbatim copies: a wire story
-        # republished N times) are one LSH entry, keyed by the packed
-        # signature, with the list of (article, row) holding it. The LSH and
-        # the similarity then cost once per distinct sentence, not once per
-        # copy, and answers are those of one entry per copy: same signature,
-        # same similarity.
-        # Each holder is kept with its first row holding the signature and that
-        # row's span; holders are in the order they were indexed.
-        self._holders: dict[bytes, dict[str, tuple[int, int, int]]] = {}
+        self._holders: dict[bytes, tuple[array, array]] = {}  # signature -> (ranks, rows)
         self._doc_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._sketches: dict[str, _Sketch] = {}
-        self._rank: dict[str, int] = {}  # insertion order, to break ties deterministically
+        self._doc_holders: dict[bytes, array] = {}  # document signature -> ranks
+        self._ids: list[str] = []  # rank -> article id (insertion order breaks ties deterministically)
+        self._rank: dict[str, int] = {}
+        self._spans: list[np.ndarray] = []  # rank -> sentence spans, to name the other side of a passage
         # check() then add() then signatures() on one article is the normal
         # flow: remember the last sketch so the text is hashed once.
         self._last: tuple[str, str, _Sketch] | None = None
@@ -211,39 +223,61 @@ class NearDuplicates:
         itself, so that re-checking a stored article reports other copies only.
         """
         sketch = self._sketch(article_id, text)
+        own = self._rank.get(article_id, -1)
         n = len(sketch.spans)
         passages: list[SharedPassage] = []
-        hits: Counter[str] = Counter()  # other article -> how many of our sentences it has
-        matched = 0
+        holding: list[np.ndarray] = []  # per matched sentence: the ranks of the other articles holding it
         for i in range(n):
             # LSH candidates are approximate: keep only estimates above the threshold.
             keys = [(sim, key) for key in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i]))
                     if (sim := self._similarity(sketch.sentences[i], np.frombuffer(key, dtype=_DTYPE)))
                     >= self.threshold]
+            if not keys:
+                continue
+            ranks, rows, sims = self._best_holders(keys, own)
+            if not len(ranks):
+                continue
+            holding.append(ranks)
             start, end = int(sketch.spans[i, 0]), int(sketch.spans[i, 1])
-            if len(keys) == 1:  # the common case: holders in index order, each with its first row
-                sim, key = keys[0]
-                found = [SharedPassage(start, end, other_id, a, b, sim)
-                         for other_id, (_, a, b) in self._holders[key].items() if other_id != article_id]
-            else:
-                # The best sentence of each other article, as (similarity, -row):
-                # the LSH answers a set, so ties must not depend on its order.
-                best: dict[str, tuple[float, int, int, int]] = {}
-                for sim, key in keys:
-                    for other_id, (row, a, b) in self._holders[key].items():
-                        if other_id != article_id and (sim, -row) > best.get(other_id, (-1.0, 0))[:2]:
-                            best[other_id] = (sim, -row, a, b)
-                found = [SharedPassage(start, end, other_id, best[other_id][2], best[other_id][3], best[other_id][0])
-                         for other_id in sorted(best, key=self._rank.__getitem__)]
-            if found:
-                matched += 1
-                passages.extend(found)
-                hits.update(p.other_id for p in found)
+            for rank, row, sim in zip(ranks[:self.max_sources].tolist(), rows[:self.max_sources].tolist(),
+                                      sims[:self.max_sources].tolist()):
+                a, b = self._spans[rank][row]
+                passages.append(SharedPassage(start, end, self._ids[rank], int(a), int(b), sim))
+        counts = (np.bincount(np.concatenate(holding), minlength=len(self._ids)) if holding
+                  else np.zeros(0, dtype=np.int64))
         return DuplicateReport(
-            duplicate_of=self._copied_from(article_id, sketch, hits),
-            containment=matched / n if n else 0.0,
+            duplicate_of=self._copied_from(own, sketch, counts),
+            containment=len(holding) / n if n else 0.0,
             passages=passages,
         )
+
+    def _best_holders(self, keys: list[tuple[float, bytes]], own: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The articles (but ``own``) holding any of the matched ``keys``, each
+        once with its best sentence (highest similarity, then first row), in
+        index order: ``(ranks, rows, similarities)``. The LSH answers a set, so
+        nothing here depends on the order of ``keys``."""
+        if len(keys) == 1:  # the common case: holders are unique and in index order already
+            sim, key = keys[0]
+            ranks_held, rows_held = self._holders[key]
+            # copies (np.array), not views: an array exporting its buffer could not grow
+            ranks = np.array(ranks_held, dtype=np.int64)
+            rows = np.array(rows_held, dtype=np.int64)
+            sims = np.full(len(ranks), sim)
+        else:
+            parts = [(np.array(self._holders[key][0], dtype=np.int64),
+                      np.array(self._holders[key][1], dtype=np.int64), sim) for sim, key in keys]
+            ranks = np.concatenate([r for r, _, _ in parts])
+            rows = np.concatenate([w for _, w, _ in parts])
+            sims = np.concatenate([np.full(len(r), sim) for r, _, sim in parts])
+            order = np.lexsort((rows, -sims, ranks))  # by rank, then best similarity, then first row
+            ranks, rows, sims = ranks[order], rows[order], sims[order]
+            first = np.ones(len(ranks), dtype=bool)
+            first[1:] = ranks[1:] != ranks[:-1]
+            ranks, rows, sims = ranks[first], rows[first], sims[first]
+        if own >= 0:
+            keep = ranks != own
+            ranks, rows, sims = ranks[keep], rows[keep], sims[keep]
+        return ranks, rows, sims
 
     def add(self, article_id: str, text: str) -> None:
         """Index ``text`` under ``article_id`` (which must be new)."""
@@ -295,40 +329,49 @@ class NearDuplicates:
         """Estimated Jaccard: the share of equal hash values (as ``MinHash.jaccard``)."""
         return float(np.count_nonzero(a == b)) / self.num_perm
 
-    def _copied_from(self, article_id: str, sketch: _Sketch, hits: dict[str, int]) -> str | None:
+    def _copied_from(self, own: int, sketch: _Sketch, counts: np.ndarray) -> str | None:
         """The earlier article this one copies, if any.
 
         A document-level near-duplicate wins (best Jaccard); otherwise the
         article that holds the largest share (>= ``copy_share``) of our
-        sentences. Ties go to the earliest indexed article, the likely source.
+        sentences (``counts``, by rank). Ties go to the earliest indexed
+        article, the likely source.
         """
         if sketch.doc is not None:
             docs = []
-            for other in self._doc_lsh.query(self._as_minhash(sketch.doc)):
-                other_doc = self._sketches[other].doc
-                if other != article_id and other_doc is not None:
-                    docs.append((self._similarity(sketch.doc, other_doc), -self._rank[other], other))
-            docs = [d for d in docs if d[0] >= self.threshold]
+            for key in self._doc_lsh.query(self._as_minhash(sketch.doc)):
+                sim = self._similarity(sketch.doc, np.frombuffer(key, dtype=_DTYPE))
+                first = next((r for r in self._doc_holders[key][:2] if r != own), None)
+                if sim >= self.threshold and first is not None:
+                    docs.append((sim, -first))
             if docs:
-                return max(docs)[2]
+                return self._ids[-max(docs)[1]]
         n = len(sketch.spans)
-        copies = [(count, -self._rank[other], other) for other, count in hits.items()
-                  if count >= self.copy_share * n]
-        return max(copies)[2] if copies else None
+        if not len(counts) or counts.max() == 0 or counts.max() < self.copy_share * n:
+            return None
+        return self._ids[int(np.argmax(counts))]  # argmax: the first (earliest) of the largest counts
 
     def _insert(self, article_id: str, sketch: _Sketch) -> None:
-        if article_id in self._sketches:
+        if article_id in self._rank:
             raise ValueError(f"{article_id} is already indexed")
-        self._sketches[article_id] = sketch
-        self._rank[article_id] = len(self._rank)
+        rank = len(self._ids)
+        self._ids.append(article_id)
+        self._rank[article_id] = rank
+        self._spans.append(sketch.spans)
         for row, values in enumerate(sketch.sentences):
             key = values.tobytes()
-            held = (row, int(sketch.spans[row, 0]), int(sketch.spans[row, 1]))
             holders = self._holders.get(key)
             if holders is None:
-                self._holders[key] = {article_id: held}
+                self._holders[key] = (array("q", [rank]), array("q", [row]))
                 self._sentence_lsh.insert(key, self._as_minhash(values), check_duplication=False)
-            else:
-                holders.setdefault(article_id, held)
+            elif holders[0][-1] != rank:  # a sentence an article repeats is held at its first row
+                holders[0].append(rank)
+                holders[1].append(row)
         if sketch.doc is not None:
-            self._doc_lsh.insert(article_id, self._as_minhash(sketch.doc), check_duplication=False)
+            key = sketch.doc.tobytes()
+            held = self._doc_holders.get(key)
+            if held is None:
+                self._doc_holders[key] = array("q", [rank])
+                self._doc_lsh.insert(key, self._as_minhash(sketch.doc), check_duplication=False)
+            else:
+                held.append(rank)

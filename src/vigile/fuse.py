@@ -55,6 +55,7 @@ class Claim:
     qualifier: str
     source: str
     independent: bool = True
+    times: int = 1  # the same claim told by this many mentions (a store's tally)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def summarise(claims: Iterable[Claim]) -> dict[str, FigureSummary]:
         intervals = [_interval(c.value, c.qualifier) for c in per_source.values()]
         disputed = max(lo for lo, _ in intervals) > min(hi for _, hi in intervals)
         out[key] = FigureSummary(low=values[0], best=statistics.median_low(values), high=values[-1],
-                                 conservative=values[0], n_claims=len(cs), n_sources=len(per_source),
+                                 conservative=values[0], n_claims=sum(c.times for c in cs), n_sources=len(per_source),
                                  disputed=disputed)
     return out
 

@@ -72,7 +72,7 @@ def store_one(store: Store, index: NearDuplicates, article: Article, records: Se
     report = index.check(article.id, article.text)
     signatures = index.signatures(article.id, article.text)
     added = store.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,
-                      containment=report.containment, shared=[(p.start, p.end) for p in report.passages],
+                      containment=report.containment, shared=report.spans(),
                       signatures=signatures)
     if added.status == "added":
         index.load(str(added.article_id), signatures)

@@ -18,24 +18,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional, Sequence
 
-from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, text, update
+from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from vigile import fuse
 from vigile.actors import generic_actors
 from vigile.schema import Article, EventRecord
+from vigile.store import tallies
 from vigile.store.models import ArticleRow, Base, ClaimRow, EventRow, MentionRow, PassageSignature, utcnow
 
 #: What :meth:`Store.stats` can group by (``by_type``, ``by_country``, ``by_day``, ``by_week``).
@@ -92,6 +92,7 @@ class Store:
         self.engine: Engine = create_engine(self.url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._tallies = tallies.Tallies(self.engine.dialect.name)
         self.migrate()
 
     def migrate(self) -> None:
@@ -153,35 +154,47 @@ class Store:
                 published=article.published, lang=article.lang, text=article.text, duplicate_of=duplicate_of,
                 containment=containment, ingested_at=utcnow())]).scalar_one()
             claimant_of_outlet = article.source or article.url or f"article {article.id}"
+            conn = s.connection()
             touched: dict[int, EventRow] = {}  # held here: the session's identity map is weak
+            writing = _Writing()
             for rec in records:
                 independent = duplicate_of is None and not any(
                     a <= rec.evidence_start < b for a, b in shared)
                 mention = _Mention(type=rec.type, date=rec.date,
                                    location=rec.location.model_dump() if rec.location else None,
                                    actors=list(rec.actors), sources=list(rec.sources))
-                ev = self._fuse(s, mention, article.published)
-                mention_id = s.execute(_INSERT_MENTION, [dict(
+                ev = self._fuse(s, mention, article.published, writing)
+                mention_id = conn.execute(_INSERT_MENTION, [dict(
                     article_id=article_id, event_id=ev.id, type=rec.type, date=rec.date, location=mention.location,
                     actors=mention.actors, sources=mention.sources,
                     figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
                     evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
                     independent=independent)]).scalar_one()
+                if ev.id not in writing.told:
+                    writing.told.add(ev.id)
+                    ev.n_articles += 1
+                writing.tallies += tallies.of_mention(ev.id, mention_id, rec.date.isoformat() if rec.date else None,
+                                                 mention.location, mention.actors,
+                                                 mention.sources or [claimant_of_outlet], independent)
                 if rec.figures:
                     source = mention.sources[0] if mention.sources else claimant_of_outlet
-                    s.execute(_INSERT_CLAIM, [dict(event_id=ev.id, mention_id=mention_id, article_id=article_id,
-                                                      key=key, value=fig.value, qualifier=fig.qualifier,
-                                                      source=source, independent=independent)
-                                                 for key, fig in rec.figures.items()])
+                    claims = [dict(event_id=ev.id, mention_id=mention_id, article_id=article_id, key=key,
+                                   value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
+                              for key, fig in rec.figures.items()]
+                    claim_ids = conn.execute(_INSERT_CLAIM, claims).scalars().all()
+                    writing.tallies += [tallies.of_claim(ev.id, claim_id, c["key"], c["value"], c["qualifier"],
+                                                    c["source"], independent)
+                                   for claim_id, c in zip(claim_ids, claims)]
                 touched.setdefault(ev.id, ev)
+            self._tallies.add(conn, writing.tallies)
             for ev in touched.values():
-                _refresh(s, ev)
+                self._refresh(s, ev)
             if signatures:
-                s.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
-                                                     for a, b, sig in signatures])
+                conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
+                                                 for a, b, sig in signatures])
             return Added(article_id, "added", list(touched))
 
-    def _fuse(self, s: Session, mention: "_Mention", published: Optional[dt.date]) -> EventRow:
+    def _fuse(self, s: Session, mention: "_Mention", published: Optional[dt.date], writing: "_Writing") -> EventRow:
         """The event a new mention belongs to: the best compatible one in its
         block, else a new event. Two blocked events the mention equally fits at
         the same place and day are one event told twice: they are merged."""
@@ -193,8 +206,10 @@ class Store:
             slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
             params["weeks"] = fuse.weeks_around(anchor, slack)
         generic = generic_actors()
-        scored = sorted(((cost, ev.id, ev) for ev in s.scalars(_block_query(bool(country), anchor is not None), params)
-                         if (cost := fuse.match_cost(_spot_of_event(ev), report, generic)) is not None),
+        # compared as plain rows; only the chosen event (and any merged into
+        # it) becomes an ORM object: a block holds tens of events
+        scored = sorted(((cost, row.id, row) for row in s.execute(_block_query(bool(country), anchor is not None), params)
+                         if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
             # born with its first mention's place, day and actors, so that the
@@ -209,12 +224,68 @@ class Store:
             s.add(ev)
             s.flush()
             return ev
-        keep = scored[0][2]
-        for cost, _, other in scored[1:]:
+        keep = s.get_one(EventRow, scored[0][1])
+        for cost, other_id, other in scored[1:]:
             if cost == 0 and scored[0][0] == 0 and fuse.match_cost(
                     _spot_of_event(keep), _spot_of_event(other), generic) == 0:
-                _merge(s, keep, other)
+                self._merge(s, keep, s.get_one(EventRow, other_id), writing)
         return keep
+
+    def _merge(self, s: Session, keep: EventRow, other: EventRow, writing: "_Writing") -> None:
+        """Fold ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
+        conn = s.connection()
+        self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
+        writing.tallies = []
+        conn.execute(_MOVE_MENTIONS, {"keep": keep.id, "other": other.id})
+        conn.execute(_MOVE_CLAIMS, {"keep": keep.id, "other": other.id})
+        self._tallies.fold(conn, keep.id, other.id)
+        # articles telling both count once: recounted here, merges being rare
+        keep.n_articles = conn.execute(_ARTICLES_OF_EVENT, {"event": keep.id}).scalar_one()
+        if other.id in writing.told:
+            writing.told.add(keep.id)
+        other.merged_into = keep.id
+        other.updated_at = utcnow()
+        self._refresh(s, keep)
+
+    def _refresh(self, s: Session, ev: EventRow) -> None:
+        """Recompute an event's summary from its tallies (:mod:`vigile.store.tallies`).
+
+        In order of first telling: the most told day (the first told among
+        equals), the most precise place (the most told name among equals, then
+        the first), actors and claimants in order of first appearance
+        (independent ones when there are any), the figures of every claim. The
+        same summary as reading every mention, at a cost that does not grow
+        with the number of articles telling it."""
+        conn = s.connection()
+        parts = self._tallies.read(conn, ev.id)
+        if not parts["s"]:  # every mention has a claimant: no tally, no mention (merged away)
+            return
+        if parts["d"]:
+            days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
+            ev.date = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
+            ev.date_min, ev.date_max = min(d for d, _ in days), max(d for d, _ in days)
+        ev.week = fuse.iso_week(ev.date) or ev.week
+        if parts["l"]:
+            names: Counter = Counter()
+            for t in parts["l"]:
+                names[t.value.get("name")] += t.n
+            best = min((t.value for t in parts["l"]),
+                       key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
+            ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
+            ev.precision, ev.country = best.get("precision"), best.get("country")
+        ev.actors = list(dict.fromkeys(a for t in parts["a"] for a in t.value))
+        independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
+        claimants = [c for t in independent for c in t.value[0]]
+        ev.sources = list(dict.fromkeys(claimants))
+        ev.n_sources = len(set(claimants))
+        summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
+                                 for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
+        ev.figures = {k: v.as_dict() for k, v in summary.items()}
+        ev.disputed = any(v.disputed for v in summary.values())
+        ev.fatalities = fuse.fatalities(summary)
+        ev.evidence = conn.execute(_FIRST_EVIDENCE, {"event": ev.id}).scalar()
+        ev.updated_at = utcnow()
+
 
     # -- near-duplicate index ----------------------------------------------
 
@@ -424,6 +495,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 @dataclass
+class _Writing:
+    """What storing one article has done so far that fusion must know."""
+
+    told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
+    tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
+
+
+@dataclass
 class _Mention:
     """The fields of a new mention that fusion reads, before its row exists."""
 
@@ -441,7 +520,8 @@ def _spot_of_mention(m: _Mention) -> fuse.Spot:
                      actors=tuple(m.actors))
 
 
-def _spot_of_event(e: EventRow) -> fuse.Spot:
+def _spot_of_event(e: Any) -> fuse.Spot:
+    """The spot of an event: an :class:`EventRow` or a row of :func:`_block_query`."""
     return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
                      date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
 
@@ -451,109 +531,25 @@ def _spot_of_event(e: EventRow) -> fuse.Spot:
 _M, _C, _A = MentionRow.__table__.c, ClaimRow.__table__.c, ArticleRow.__table__.c
 _INSERT_ARTICLE = insert(ArticleRow.__table__).returning(_A.id)
 _INSERT_MENTION = insert(MentionRow.__table__).returning(_M.id)
-_INSERT_CLAIM = insert(ClaimRow.__table__)
+_INSERT_CLAIM = insert(ClaimRow.__table__).returning(_C.id, sort_by_parameter_order=True)
 _INSERT_SIGNATURE = insert(PassageSignature.__table__)
 _MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
     event_id=bindparam("keep"))
 _MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
-#: An event's mentions and claims, grouped by distinct value (with how many and
-#: the first mention or claim id): one round trip, and rows per *distinct*
-#: date, place, actor list, claimant and claim, so that refreshing an event
-#: told by thousands of articles reads a handful of rows, not thousands of
-#: JSON documents. JSON columns are grouped by their text (written by one
-#: serialiser, so equal values have equal text).
-_SUMMARY_OF_EVENT = text("""
-SELECT 'd' AS part, CAST(date AS TEXT) AS k1, NULL AS k2, NULL AS k3, NULL AS k4, NULL AS k5,
-       COUNT(*) AS n, MIN(id) AS first
-  FROM mentions WHERE event_id = :event AND date IS NOT NULL GROUP BY date
-UNION ALL
-SELECT 'l', CAST(location AS TEXT), NULL, NULL, NULL, NULL, COUNT(*), MIN(id)
-  FROM mentions WHERE event_id = :event GROUP BY CAST(location AS TEXT)
-UNION ALL
-SELECT 'a', CAST(actors AS TEXT), NULL, NULL, NULL, NULL, COUNT(*), MIN(id)
-  FROM mentions WHERE event_id = :event GROUP BY CAST(actors AS TEXT)
-UNION ALL
-SELECT 's', CAST(m.sources AS TEXT), a.source, a.url, a.ext_id,
-       CAST(CASE WHEN m.independent THEN 1 ELSE 0 END AS TEXT), COUNT(*), MIN(m.id)
-  FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.event_id = :event
- GROUP BY CAST(m.sources AS TEXT), a.source, a.url, a.ext_id, m.independent
-UNION ALL
-SELECT 'n', (SELECT evidence FROM mentions WHERE event_id = :event ORDER BY id LIMIT 1), NULL, NULL, NULL, NULL,
-       COUNT(DISTINCT article_id), MIN(id)
-  FROM mentions WHERE event_id = :event
-UNION ALL
-SELECT 'c', key, CAST(value AS TEXT), qualifier, source, CAST(CASE WHEN independent THEN 1 ELSE 0 END AS TEXT),
-       COUNT(*), MIN(id)
-  FROM claims WHERE event_id = :event GROUP BY key, value, qualifier, source, independent
-""")
+_ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
+_FIRST_EVIDENCE = select(_M.evidence).where(_M.event_id == bindparam("event")).order_by(_M.id).limit(1)
 
 
 @functools.cache
 def _block_query(has_country: bool, has_week: bool) -> Any:
     """The live events of a mention's fusion block: same type, same country
-    (or none), weeks around its day (or none); built once per shape, without
-    the columns matching never reads (a refresh overwrites them unread)."""
-    q = select(EventRow).options(defer(EventRow.figures), defer(EventRow.sources), defer(EventRow.evidence))
+    (or none), weeks around its day (or none), with the columns matching reads;
+    built once per shape."""
+    q = select(EventRow.id, EventRow.type, EventRow.location_name, EventRow.country, EventRow.lat, EventRow.lon,
+               EventRow.precision, EventRow.date_min, EventRow.date_max, EventRow.actors)
     q = q.where(EventRow.type == bindparam("type"), EventRow.merged_into.is_(None))
     q = q.where(EventRow.country == bindparam("country")) if has_country else q.where(EventRow.country.is_(None))
     return q.where(EventRow.week.in_(bindparam("weeks", expanding=True)) if has_week else EventRow.week.is_(None))
-
-
-def _merge(s: Session, keep: EventRow, other: EventRow) -> None:
-    """Fold ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
-    conn = s.connection()
-    conn.execute(_MOVE_MENTIONS, {"keep": keep.id, "other": other.id})
-    conn.execute(_MOVE_CLAIMS, {"keep": keep.id, "other": other.id})
-    other.merged_into = keep.id
-    other.updated_at = utcnow()
-    _refresh(s, keep)
-
-
-def _refresh(s: Session, ev: EventRow) -> None:
-    """Recompute an event's summary from all its mentions and claims.
-
-    From distinct values with their counts (:data:`_SUMMARY_OF_EVENT`), in
-    mention order: the most told day (the first told among equals), the most
-    precise place (the most told name among equals, then the first), actors and
-    claimants in order of first appearance (independent ones when there are
-    any), the figures of every claim; the same summary as reading every mention,
-    at a cost that does not grow with the number of articles telling it."""
-    parts: dict[str, list] = {"d": [], "l": [], "a": [], "s": [], "n": [], "c": []}
-    for row in s.connection().execute(_SUMMARY_OF_EVENT, {"event": ev.id}):
-        parts[row.part].append(row)
-    for rows in parts.values():
-        rows.sort(key=lambda r: r.first)
-    [told] = parts["n"]
-    if not told.n:
-        return
-    if parts["d"]:
-        days = [(dt.date.fromisoformat(r.k1), r.n) for r in parts["d"]]
-        ev.date = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
-        ev.date_min, ev.date_max = min(d for d, _ in days), max(d for d, _ in days)
-    ev.week = fuse.iso_week(ev.date) or ev.week
-    placed = [(loc, r.n) for r in parts["l"] if r.k1 is not None if (loc := json.loads(r.k1))]
-    if placed:
-        names: Counter = Counter()
-        for loc, n in placed:
-            names[loc.get("name")] += n
-        best = min((loc for loc, _ in placed),
-                   key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
-        ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
-        ev.precision, ev.country = best.get("precision"), best.get("country")
-    ev.actors = list(dict.fromkeys(a for r in parts["a"] if r.k1 is not None for a in (json.loads(r.k1) or ())))
-    independent = [r for r in parts["s"] if r.k5 == "1"] or parts["s"]
-    claimants = [c for r in independent
-                 for c in ((json.loads(r.k1) if r.k1 is not None else None) or [r.k2 or r.k3 or f"article {r.k4}"])]
-    ev.sources = list(dict.fromkeys(claimants))
-    ev.n_sources = len(set(claimants))
-    ev.n_articles = told.n
-    summary = fuse.summarise(fuse.Claim(r.k1, int(r.k2), r.k3, r.k4, r.k5 == "1") for r in parts["c"]
-                             for _ in range(r.n))
-    ev.figures = {k: v.as_dict() for k, v in summary.items()}
-    ev.disputed = any(v.disputed for v in summary.values())
-    ev.fatalities = fuse.fatalities(summary)
-    ev.evidence = told.k1
-    ev.updated_at = utcnow()
 
 
 def _contains(text: str) -> str:

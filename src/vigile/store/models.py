@@ -11,6 +11,10 @@
   still resolves; ``updated_at`` feeds the change feed.
 * ``claims`` — every figure every mention reports, with who says it: fusion
   never loses a claim, it only summarises them on the event.
+* ``event_tallies`` — per event, each distinct day, place, actor list,
+  claimant list and claim its mentions carry, with how often it is told and
+  its first telling: the running aggregates an event's summary is computed
+  from (``vigile.store.tallies``).
 * ``passage_signatures`` — MinHash signatures of article sentences, so the
   near-duplicate index can be rebuilt without re-reading texts.
 """
@@ -19,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        PrimaryKeyConstraint, String, Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -122,6 +127,19 @@ class ClaimRow(Base):
     independent: Mapped[bool] = mapped_column(Boolean, default=True)
 
     event: Mapped[EventRow] = relationship(back_populates="claims")
+
+
+class EventTally(Base):
+    __tablename__ = "event_tallies"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    part: Mapped[str] = mapped_column(String(1))  # d(ay), l(ocation), a(ctors), s(ources), c(laim)
+    digest: Mapped[str] = mapped_column(String(40))  # SHA-1 of value: a bounded key, whatever the value's length
+    value: Mapped[str] = mapped_column(Text)  # canonical JSON
+    n: Mapped[int] = mapped_column(Integer)
+    first_id: Mapped[int] = mapped_column(Integer)  # first mention (claim for part c) telling it
+
+    __table_args__ = (PrimaryKeyConstraint("event_id", "part", "digest"),)
 
 
 class PassageSignature(Base):
