@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Collection, Iterator, Optional, Sequence
 
 from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.exc import IntegrityError
@@ -142,20 +142,18 @@ class Store:
     def _add(self, article: Article, records: Sequence[EventRecord], digest: str, duplicate_of: Optional[int],
              containment: float, shared: Sequence[tuple[int, int]],
              signatures: Sequence[tuple[int, int, bytes]]) -> Added:
-        """The write path, in Core statements for the rows nobody edits later
-        (article, mentions, claims, signatures) and ORM objects only for the
-        events fusion compares and updates: the ORM's per-object bookkeeping
-        was most of the cost of storing an article."""
-        with Session(self.engine) as s, s.begin():
-            if s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == digest)) is not None:
+        """The write path, all in Core statements: the ORM's per-object
+        bookkeeping (identity map, autoflush, unit of work) was most of the
+        cost of storing an article."""
+        with self.engine.begin() as conn:
+            if conn.scalar(_ARTICLE_BY_HASH, {"digest": digest}) is not None:
                 return Added(None, "known")
-            article_id = s.execute(_INSERT_ARTICLE, [dict(
+            article_id = conn.execute(_INSERT_ARTICLE, [dict(
                 ext_id=article.id, content_hash=digest, url=article.url, source=article.source,
                 published=article.published, lang=article.lang, text=article.text, duplicate_of=duplicate_of,
                 containment=containment, ingested_at=utcnow())]).scalar_one()
             claimant_of_outlet = article.source or article.url or f"article {article.id}"
-            conn = s.connection()
-            touched: dict[int, EventRow] = {}  # held here: the session's identity map is weak
+            touched: dict[int, None] = {}  # the events this article joined, in order
             writing = _Writing()
             for rec in records:
                 independent = duplicate_of is None and not any(
@@ -163,38 +161,42 @@ class Store:
                 mention = _Mention(type=rec.type, date=rec.date,
                                    location=rec.location.model_dump() if rec.location else None,
                                    actors=list(rec.actors), sources=list(rec.sources))
-                ev = self._fuse(s, mention, article.published, writing)
+                event_id = self._fuse(conn, mention, article.published, writing)
                 mention_id = conn.execute(_INSERT_MENTION, [dict(
-                    article_id=article_id, event_id=ev.id, type=rec.type, date=rec.date, location=mention.location,
-                    actors=mention.actors, sources=mention.sources,
+                    article_id=article_id, event_id=event_id, type=rec.type, date=rec.date,
+                    location=mention.location, actors=mention.actors, sources=mention.sources,
                     figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
                     evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
                     independent=independent)]).scalar_one()
-                if ev.id not in writing.told:
-                    writing.told.add(ev.id)
-                    ev.n_articles += 1
-                writing.tallies += tallies.of_mention(ev.id, mention_id, rec.date.isoformat() if rec.date else None,
-                                                 mention.location, mention.actors,
-                                                 mention.sources or [claimant_of_outlet], independent)
+                if event_id not in writing.told:
+                    writing.told.add(event_id)
+                    writing.new_article.add(event_id)
+                writing.tallies += tallies.of_mention(event_id, mention_id,
+                                                      rec.date.isoformat() if rec.date else None, mention.location,
+                                                      mention.actors, mention.sources or [claimant_of_outlet],
+                                                      independent)
                 if rec.figures:
                     source = mention.sources[0] if mention.sources else claimant_of_outlet
-                    claims = [dict(event_id=ev.id, mention_id=mention_id, article_id=article_id, key=key,
+                    claims = [dict(event_id=event_id, mention_id=mention_id, article_id=article_id, key=key,
                                    value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
                               for key, fig in rec.figures.items()]
                     claim_ids = conn.execute(_INSERT_CLAIM, claims).scalars().all()
-                    writing.tallies += [tallies.of_claim(ev.id, claim_id, c["key"], c["value"], c["qualifier"],
-                                                    c["source"], independent)
-                                   for claim_id, c in zip(claim_ids, claims)]
-                touched.setdefault(ev.id, ev)
+                    writing.tallies += [tallies.of_claim(event_id, claim_id, c["key"], c["value"], c["qualifier"],
+                                                         c["source"], independent)
+                                        for claim_id, c in zip(claim_ids, claims)]
+                touched[event_id] = None
             self._tallies.add(conn, writing.tallies)
-            for ev in touched.values():
-                self._refresh(s, ev)
+            if writing.new_article:
+                conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
+            for event_id in touched:
+                if event_id not in writing.merged:
+                    self._refresh(conn, event_id)
             if signatures:
                 conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
                                                  for a, b, sig in signatures])
             return Added(article_id, "added", list(touched))
 
-    def _fuse(self, s: Session, mention: "_Mention", published: Optional[dt.date], writing: "_Writing") -> EventRow:
+    def _fuse(self, conn: Connection, mention: "_Mention", published: Optional[dt.date], writing: "_Writing") -> int:
         """The event a new mention belongs to: the best compatible one in its
         block, else a new event. Two blocked events the mention equally fits at
         the same place and day are one event told twice: they are merged."""
@@ -206,9 +208,8 @@ class Store:
             slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
             params["weeks"] = fuse.weeks_around(anchor, slack)
         generic = generic_actors()
-        # compared as plain rows; only the chosen event (and any merged into
-        # it) becomes an ORM object: a block holds tens of events
-        scored = sorted(((cost, row.id, row) for row in s.execute(_block_query(bool(country), anchor is not None), params)
+        scored = sorted(((cost, row.id, row) for row in conn.execute(_block_query(bool(country), anchor is not None),
+                                                                      params)
                          if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
@@ -216,38 +217,39 @@ class Store:
             # article's next mention can be matched against it before any refresh
             loc = mention.location or {}
             now = utcnow()
-            ev = EventRow(type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
-                          date_min=mention.date, date_max=mention.date, location_name=loc.get("name"),
-                          lat=loc.get("lat"), lon=loc.get("lon"), precision=loc.get("precision"),
-                          actors=list(mention.actors), sources=[], figures={}, n_articles=0, n_sources=0,
-                          disputed=False, fatalities=0, created_at=now, updated_at=now)
-            s.add(ev)
-            s.flush()
-            return ev
-        keep = s.get_one(EventRow, scored[0][1])
-        for cost, other_id, other in scored[1:]:
-            if cost == 0 and scored[0][0] == 0 and fuse.match_cost(
-                    _spot_of_event(keep), _spot_of_event(other), generic) == 0:
-                self._merge(s, keep, s.get_one(EventRow, other_id), writing)
+            return conn.execute(_INSERT_EVENT, [dict(
+                type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
+                date_min=mention.date, date_max=mention.date, location_name=loc.get("name"), lat=loc.get("lat"),
+                lon=loc.get("lon"), precision=loc.get("precision"), actors=list(mention.actors), sources=[],
+                figures={}, n_articles=0, n_sources=0, disputed=False, fatalities=0, created_at=now,
+                updated_at=now)]).scalar_one()
+        best_cost, keep, keep_row = scored[0]
+        keep_spot = _spot_of_event(keep_row)
+        for cost, other, other_row in scored[1:]:
+            if cost == 0 and best_cost == 0 and fuse.match_cost(keep_spot, _spot_of_event(other_row), generic) == 0:
+                self._merge(conn, keep, other, writing)
+                keep_spot = _spot_of_event(conn.execute(_SPOT_OF_EVENT, {"b_id": keep}).one())
         return keep
 
-    def _merge(self, s: Session, keep: EventRow, other: EventRow, writing: "_Writing") -> None:
-        """Fold ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
-        conn = s.connection()
+    def _merge(self, conn: Connection, keep: int, other: int, writing: "_Writing") -> None:
+        """Fold event ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
         self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
         writing.tallies = []
-        conn.execute(_MOVE_MENTIONS, {"keep": keep.id, "other": other.id})
-        conn.execute(_MOVE_CLAIMS, {"keep": keep.id, "other": other.id})
-        self._tallies.fold(conn, keep.id, other.id)
-        # articles telling both count once: recounted here, merges being rare
-        keep.n_articles = conn.execute(_ARTICLES_OF_EVENT, {"event": keep.id}).scalar_one()
-        if other.id in writing.told:
-            writing.told.add(keep.id)
-        other.merged_into = keep.id
-        other.updated_at = utcnow()
-        self._refresh(s, keep)
+        conn.execute(_MOVE_MENTIONS, {"keep": keep, "other": other})
+        conn.execute(_MOVE_CLAIMS, {"keep": keep, "other": other})
+        self._tallies.fold(conn, keep, other)
+        # articles telling both count once: recounted here (this article's
+        # mentions included), merges being rare
+        n_articles = conn.execute(_ARTICLES_OF_EVENT, {"event": keep}).scalar_one()
+        conn.execute(_UPDATE_EVENT, {"b_id": keep, "n_articles": n_articles})
+        writing.new_article -= {keep, other}
+        if other in writing.told:
+            writing.told.add(keep)
+        writing.merged.add(other)
+        conn.execute(_MERGE_EVENT, {"b_id": other, "keep": keep, "updated_at": utcnow()})
+        self._refresh(conn, keep)
 
-    def _refresh(self, s: Session, ev: EventRow) -> None:
+    def _refresh(self, conn: Connection, event_id: int) -> None:
         """Recompute an event's summary from its tallies (:mod:`vigile.store.tallies`).
 
         In order of first telling: the most told day (the first told among
@@ -255,37 +257,36 @@ class Store:
         the first), actors and claimants in order of first appearance
         (independent ones when there are any), the figures of every claim. The
         same summary as reading every mention, at a cost that does not grow
-        with the number of articles telling it."""
-        conn = s.connection()
-        parts = self._tallies.read(conn, ev.id)
-        if not parts["s"]:  # every mention has a claimant: no tally, no mention (merged away)
+        with the number of articles telling it. An event without a dated
+        (placed) mention keeps the week (place) it was born with."""
+        parts = self._tallies.read(conn, event_id)
+        if not parts["s"]:  # every mention has a claimant: no tally, no mention
             return
+        values: dict[str, Any] = {"b_id": event_id}
         if parts["d"]:
             days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
-            ev.date = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
-            ev.date_min, ev.date_max = min(d for d, _ in days), max(d for d, _ in days)
-        ev.week = fuse.iso_week(ev.date) or ev.week
+            values["date"] = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
+            values["date_min"], values["date_max"] = min(d for d, _ in days), max(d for d, _ in days)
+            values["week"] = fuse.iso_week(values["date"])
         if parts["l"]:
             names: Counter = Counter()
             for t in parts["l"]:
                 names[t.value.get("name")] += t.n
             best = min((t.value for t in parts["l"]),
                        key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
-            ev.location_name, ev.lat, ev.lon = best.get("name"), best.get("lat"), best.get("lon")
-            ev.precision, ev.country = best.get("precision"), best.get("country")
-        ev.actors = list(dict.fromkeys(a for t in parts["a"] for a in t.value))
+            values.update(location_name=best.get("name"), lat=best.get("lat"), lon=best.get("lon"),
+                          precision=best.get("precision"), country=best.get("country"))
         independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
         claimants = [c for t in independent for c in t.value[0]]
-        ev.sources = list(dict.fromkeys(claimants))
-        ev.n_sources = len(set(claimants))
         summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
                                  for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
-        ev.figures = {k: v.as_dict() for k, v in summary.items()}
-        ev.disputed = any(v.disputed for v in summary.values())
-        ev.fatalities = fuse.fatalities(summary)
-        ev.evidence = conn.execute(_FIRST_EVIDENCE, {"event": ev.id}).scalar()
-        ev.updated_at = utcnow()
-
+        values.update(
+            actors=list(dict.fromkeys(a for t in parts["a"] for a in t.value)),
+            sources=list(dict.fromkeys(claimants)), n_sources=len(set(claimants)),
+            figures={k: v.as_dict() for k, v in summary.items()},
+            disputed=any(v.disputed for v in summary.values()), fatalities=fuse.fatalities(summary),
+            evidence=conn.execute(_FIRST_EVIDENCE, {"event": event_id}).scalar(), updated_at=utcnow())
+        conn.execute(_UPDATE_EVENT, values)
 
     # -- near-duplicate index ----------------------------------------------
 
@@ -499,6 +500,8 @@ class _Writing:
     """What storing one article has done so far that fusion must know."""
 
     told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
+    new_article: set[int] = field(default_factory=set)  # events whose n_articles it has yet to bump
+    merged: set[int] = field(default_factory=set)  # events merged away meanwhile
     tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
 
 
@@ -536,6 +539,14 @@ _INSERT_SIGNATURE = insert(PassageSignature.__table__)
 _MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
     event_id=bindparam("keep"))
 _MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
+_E = EventRow.__table__.c
+_ARTICLE_BY_HASH = select(_A.id).where(_A.content_hash == bindparam("digest"))
+_INSERT_EVENT = insert(EventRow.__table__).returning(_E.id)
+_UPDATE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id"))
+_COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(n_articles=_E.n_articles + 1)
+_MERGE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(merged_into=bindparam("keep"))
+_SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
+                        _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
 _ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
 _FIRST_EVIDENCE = select(_M.evidence).where(_M.event_id == bindparam("event")).order_by(_M.id).limit(1)
 
@@ -545,11 +556,11 @@ def _block_query(has_country: bool, has_week: bool) -> Any:
     """The live events of a mention's fusion block: same type, same country
     (or none), weeks around its day (or none), with the columns matching reads;
     built once per shape."""
-    q = select(EventRow.id, EventRow.type, EventRow.location_name, EventRow.country, EventRow.lat, EventRow.lon,
-               EventRow.precision, EventRow.date_min, EventRow.date_max, EventRow.actors)
-    q = q.where(EventRow.type == bindparam("type"), EventRow.merged_into.is_(None))
-    q = q.where(EventRow.country == bindparam("country")) if has_country else q.where(EventRow.country.is_(None))
-    return q.where(EventRow.week.in_(bindparam("weeks", expanding=True)) if has_week else EventRow.week.is_(None))
+    q = select(_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
+               _E.date_max, _E.actors)
+    q = q.where(_E.type == bindparam("type"), _E.merged_into.is_(None))
+    q = q.where(_E.country == bindparam("country")) if has_country else q.where(_E.country.is_(None))
+    return q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
 
 
 def _contains(text: str) -> str:
