@@ -139,12 +139,17 @@ class NearDuplicates:
     ``threshold`` is the estimated Jaccard above which two sentences (or two
     documents) count as the same; ``copy_share`` the share of an article's
     sentences that, repeated from one earlier article, makes it a copy of it.
+    ``max_sources`` bounds how many earlier holders a report names per
+    repeated sentence (see :class:`DuplicateReport`).
+
     Memory: the packed signatures take ``4 * num_perm`` bytes per sentence,
     but datasketch's in-memory ``MinHashLSH`` costs far more: at
     ``threshold=0.5`` it keeps 25 bands of 5 values, each a bytes key and a
-    Python set in a dict, about 9 KB per sentence. Measured: ~200 KB of RSS
-    per 2,000-character article (20 sentences), so ~2 GB per 10,000 indexed
-    articles; the persisted signatures are ~11 KB per article.
+    Python set in a dict, about 9 KB per *distinct* sentence (a verbatim copy
+    adds 16 bytes to its holders' arrays). Measured before that
+    deduplication: ~200 KB of RSS per 2,000-character article of distinct
+    sentences (20 sentences), so ~2 GB per 10,000 indexed articles; the
+    persisted signatures are ~11 KB per article.
     """
 
     def __init__(self, threshold: float = 0.5, num_perm: int = 128, shingle: int = 4,
