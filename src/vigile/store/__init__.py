@@ -188,9 +188,8 @@ class Store:
             self._tallies.add(conn, writing.tallies)
             if writing.new_article:
                 conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
-            for event_id in touched:
-                if event_id not in writing.merged:
-                    self._refresh(conn, event_id)
+            for event_id in touched:  # one merged away meanwhile has no tallies left: its refresh stops at once
+                self._refresh(conn, event_id)
             if signatures:
                 conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
                                                  for a, b, sig in signatures])
@@ -245,8 +244,7 @@ class Store:
         writing.new_article -= {keep, other}
         if other in writing.told:
             writing.told.add(keep)
-        writing.merged.add(other)
-        conn.execute(_MERGE_EVENT, {"b_id": other, "keep": keep, "updated_at": utcnow()})
+        conn.execute(_UPDATE_EVENT, {"b_id": other, "merged_into": keep, "updated_at": utcnow()})
         self._refresh(conn, keep)
 
     def _refresh(self, conn: Connection, event_id: int) -> None:
@@ -260,7 +258,7 @@ class Store:
         with the number of articles telling it. An event without a dated
         (placed) mention keeps the week (place) it was born with."""
         parts = self._tallies.read(conn, event_id)
-        if not parts["s"]:  # every mention has a claimant: no tally, no mention
+        if not parts["s"]:  # every mention tallies its claimants: none, no mention (merged away)
             return
         values: dict[str, Any] = {"b_id": event_id}
         if parts["d"]:
@@ -501,7 +499,6 @@ class _Writing:
 
     told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
     new_article: set[int] = field(default_factory=set)  # events whose n_articles it has yet to bump
-    merged: set[int] = field(default_factory=set)  # events merged away meanwhile
     tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
 
 
@@ -524,7 +521,7 @@ def _spot_of_mention(m: _Mention) -> fuse.Spot:
 
 
 def _spot_of_event(e: Any) -> fuse.Spot:
-    """The spot of an event: an :class:`EventRow` or a row of :func:`_block_query`."""
+    """The spot of an event row (of :func:`_block_query` or :data:`_SPOT_OF_EVENT`)."""
     return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
                      date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
 
@@ -544,7 +541,6 @@ _ARTICLE_BY_HASH = select(_A.id).where(_A.content_hash == bindparam("digest"))
 _INSERT_EVENT = insert(EventRow.__table__).returning(_E.id)
 _UPDATE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id"))
 _COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(n_articles=_E.n_articles + 1)
-_MERGE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(merged_into=bindparam("keep"))
 _SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
                         _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
 _ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import Integer, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -44,7 +44,6 @@ _DECODED_MAX = 200_000  # decoded values kept (a few tens of MB at most)
 class Tally:
     """One distinct value of an event's part, told ``n`` times, first by row ``first``."""
 
-    part: str
     value: Any  # the decoded JSON value: shared between reads, never to be modified
     n: int
     first: int
@@ -88,16 +87,19 @@ class Tallies:
 
     def __init__(self, dialect: str) -> None:
         least = func.min if dialect == "sqlite" else func.least
-        ins = (sqlite if dialect == "sqlite" else postgresql).insert(_T)
-        self._upsert = ins.on_conflict_do_update(
-            index_elements=[_T.c.event_id, _T.c.part, _T.c.digest],
-            set_={"n": _T.c.n + ins.excluded.n, "first_id": least(_T.c.first_id, ins.excluded.first_id)})
-        self._fold = text(f"""
-            INSERT INTO event_tallies (event_id, part, digest, value, n, first_id)
-            SELECT :keep, part, digest, value, n, first_id FROM event_tallies WHERE event_id = :other
-            ON CONFLICT (event_id, part, digest) DO UPDATE
-               SET n = event_tallies.n + excluded.n,
-                   first_id = {"min" if dialect == "sqlite" else "least"}(event_tallies.first_id, excluded.first_id)""")
+        insert = (sqlite if dialect == "sqlite" else postgresql).insert
+
+        def counted_in(ins: Any) -> Any:
+            """``ins``, adding to the tally a value already has."""
+            return ins.on_conflict_do_update(
+                index_elements=[_T.c.event_id, _T.c.part, _T.c.digest],
+                set_={"n": _T.c.n + ins.excluded.n, "first_id": least(_T.c.first_id, ins.excluded.first_id)})
+
+        self._upsert = counted_in(insert(_T))
+        columns = ["event_id", "part", "digest", "value", "n", "first_id"]
+        self._fold = counted_in(insert(_T).from_select(columns, select(
+            bindparam("keep", type_=Integer), _T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
+            _T.c.event_id == bindparam("other"))))
         self._drop = delete(_T).where(_T.c.event_id == bindparam("other"))
         self._read = select(_T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
             _T.c.event_id == bindparam("event")).order_by(_T.c.first_id)
@@ -126,5 +128,5 @@ class Tallies:
                 if len(decoded) >= _DECODED_MAX:
                     decoded.clear()
                 known = decoded[digest] = json.loads(value)
-            parts[part].append(Tally(part, known, n, first))
+            parts[part].append(Tally(known, n, first))
         return parts
