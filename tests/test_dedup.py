@@ -270,3 +270,25 @@ def test_a_sentence_held_by_many_articles_lists_the_earliest_but_counts_them_all
     assert len(report.spans()) == 7
     with pytest.raises(ValueError):
         NearDuplicates(max_sources=0)
+
+
+def test_articles_indexed_in_a_failed_block_are_forgotten() -> None:
+    """A batch of articles is indexed as it is stored; when its transaction
+    rolls back, the index must be the one that never saw the batch."""
+    paragraph = _text(HEADLINE, [w for w, _ in WIRE_PAR1])
+    before, fresh = NearDuplicates(), NearDuplicates()
+    for nd in (before, fresh):
+        nd.add("afp", WIRE)
+        nd.add("background", _text("Soudan : le contexte", [o for o, _ in SUDAN_BACKGROUND]))
+    with pytest.raises(RuntimeError), before.tentative():
+        before.add("copy", WIRE)  # shares every sentence and the document with afp
+        before.add("paragraph", paragraph)
+        before.add("copy-again", WIRE + "\nUn ajout de la rédaction, propre à ce journal et assez long.")
+        raise RuntimeError("the transaction failed")
+    for probe in (WIRE, paragraph):
+        assert before.check("probe", probe) == fresh.check("probe", probe)
+    before.add("copy", WIRE)  # forgotten, so it can be indexed again
+    assert before.check("probe", WIRE) != fresh.check("probe", WIRE)
+    with before.tentative():  # a block that ends well keeps what it indexed
+        before.add("paragraph", paragraph)
+    assert "paragraph" in {p.other_id for p in before.check("probe", paragraph).passages}

@@ -35,10 +35,11 @@ signatures in every process; they stay valid as long as ``num_perm``,
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -181,6 +182,8 @@ class NearDuplicates:
         # check() then add() then signatures() on one article is the normal
         # flow: remember the last sketch so the text is hashed once.
         self._last: tuple[str, str, _Sketch] | None = None
+        # inside tentative(): the sketches indexed since it began, to drop them again
+        self._journal: list[_Sketch] | None = None
 
     # -- hashing -----------------------------------------------------------
 
@@ -328,7 +331,51 @@ class NearDuplicates:
             doc=doc,
         )
 
+    @contextlib.contextmanager
+    def tentative(self) -> Iterator[None]:
+        """Articles indexed inside the block are dropped again if it raises.
+
+        The index follows the database: an article is held once its
+        transaction committed. A batch of articles is one transaction, yet each
+        must see the batch's earlier articles, so they are indexed as they are
+        stored, tentatively, and forgotten if the batch rolls back."""
+        if self._journal is not None:
+            raise RuntimeError("tentative() blocks do not nest")
+        mark, self._journal = len(self._ids), []
+        try:
+            yield
+        except BaseException:
+            self._drop_since(mark)
+            raise
+        finally:
+            self._journal = None
+
     # -- internals ---------------------------------------------------------
+
+    def _drop_since(self, mark: int) -> None:
+        """Forget the articles indexed from rank ``mark`` on (the journal's),
+        the last first: each is the last holder of what it added."""
+        for rank in range(len(self._ids) - 1, mark - 1, -1):
+            sketch = self._journal[rank - mark]
+            for values in sketch.sentences:
+                key = values.tobytes()
+                held = self._holders.get(key)
+                if held is None or held[0][-1] != rank:  # a sentence the article repeats: gone already
+                    continue
+                held[0].pop()
+                held[1].pop()
+                if not held[0]:
+                    del self._holders[key]
+                    self._sentence_lsh.remove(key)
+            if sketch.doc is not None:
+                key = sketch.doc.tobytes()
+                held = self._doc_holders[key]
+                held.pop()
+                if not held:
+                    del self._doc_holders[key]
+                    self._doc_lsh.remove(key)
+            del self._rank[self._ids.pop()]
+            self._spans.pop()
 
     def _similarity(self, a: np.ndarray, b: np.ndarray) -> float:
         """Estimated Jaccard: the share of equal hash values (as ``MinHash.jaccard``)."""
@@ -360,6 +407,8 @@ class NearDuplicates:
         if article_id in self._rank:
             raise ValueError(f"{article_id} is already indexed")
         rank = len(self._ids)
+        if self._journal is not None:
+            self._journal.append(sketch)
         self._ids.append(article_id)
         self._rank[article_id] = rank
         self._spans.append(sketch.spans)

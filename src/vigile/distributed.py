@@ -5,7 +5,8 @@ reads its shard, extracts with a :class:`~vigile.pipeline.Pipeline` loaded
 once per worker process, and writes one Parquet file per shard into the work
 directory (one row per article, or per read error). Phase 2 runs in the
 driver: the Parquet files are loaded in the order of the shard list, each
-article stored and fused with :func:`~vigile.ingest.store_one`, so the
+article stored and fused with :func:`~vigile.ingest.store_one` (a shard's
+articles in batches, committed before the shard is marked loaded), so the
 database is the one the single-process ``vigile ingest`` builds from the same
 files in the same order. Extraction is the costly, parallel part; fusion is
 sequential by nature (each article is matched against what came before).
@@ -20,6 +21,7 @@ again. See docs/cluster.md.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -44,7 +46,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vigile.dedup import NearDuplicates
-from vigile.ingest import IngestSummary, load_index, store_one
+from vigile.ingest import IngestSummary, Loader, load_index
 from vigile.pipeline import Pipeline
 from vigile.readers import FEED_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, WARC_SUFFIXES, read_path
 from vigile.readers.base import ReadError
@@ -329,30 +331,34 @@ class WorkDir:
 # -- phase 2, in the driver ------------------------------------------------------
 
 
-def _load_shard(rows: Iterable[dict], store: Store, index: NearDuplicates, summary: IngestSummary,
+def _load_shard(rows: Iterable[dict], loader: Loader, summary: IngestSummary,
                 on_error: Callable[[str], None], advance: Callable[[], None]) -> None:
-    """Store and fuse a shard's rows in order, with the counters of `vigile ingest`."""
+    """Store and fuse a shard's rows in order, with the counters of `vigile ingest`;
+    committed when it returns."""
     for row in rows:
         advance()
         if row["text"] is None:
-            summary.failed.append(row["error"])
-            on_error(row["error"])
+            loader.after(functools.partial(_failed, summary, on_error, row["error"]))
             continue
         summary.read += 1
         article = Article.model_validate({k: row[k] for k in ("id", "text", "published", "source", "url", "lang")})
         if row["error"]:
-            if store.known([content_hash(article.text)]):  # `vigile ingest` would not have extracted it
+            loader.commit()  # what is known includes what this run stored
+            if loader.store.known([content_hash(article.text)]):  # `vigile ingest` would not have extracted it
                 summary.known += 1
-                continue
-            message = f"article {article.id}: {row['error']}"
-            summary.failed.append(message)
-            on_error(message)
+            else:
+                _failed(summary, on_error, f"article {article.id}: {row['error']}")
             continue
         signatures = row.get("signatures")  # absent from shards of older versions: hashed here then
-        summary.record(store_one(store, index, article,
-                                 [EventRecord.model_validate(r) for r in json.loads(row["events"])],
-                                 None if signatures is None else [(g["start"], g["end"], g["sig"])
-                                                                  for g in signatures]))
+        loader.add(article, [EventRecord.model_validate(r) for r in json.loads(row["events"])],
+                   None if signatures is None else [(g["start"], g["end"], g["sig"]) for g in signatures],
+                   then=summary.record)
+    loader.commit()
+
+
+def _failed(summary: IngestSummary, on_error: Callable[[str], None], message: str) -> None:
+    summary.failed.append(message)
+    on_error(message)
 
 
 @contextlib.contextmanager
@@ -415,7 +421,7 @@ def ingest_distributed(inputs: Sequence[str], store: Store, *, scheduler: Option
     summary.shards_done = summary.shards_resumed = len(shards) - len(todo)
     extracted = work.extracted()
     ready: dict[int, bool] = {i: True for i, s in enumerate(todo) if s.key in extracted}  # i → loadable
-    index = load_index(store)
+    loader = Loader(store, load_index(store))
     console = Console(stderr=True)
     position = 0
 
@@ -425,7 +431,7 @@ def ingest_distributed(inputs: Sequence[str], store: Store, *, scheduler: Option
         while position in ready:
             shard = todo[position]
             if ready[position]:
-                _load_shard(work.rows(shard), store, index, summary.articles, on_error, lambda: update(docs=1))
+                _load_shard(work.rows(shard), loader, summary.articles, on_error, lambda: update(docs=1))
                 work.record(shard, "loaded")
                 summary.shards_done += 1
             update(shards=1)
@@ -434,7 +440,7 @@ def ingest_distributed(inputs: Sequence[str], store: Store, *, scheduler: Option
     need_cluster = len(ready) < len(todo)
     try:
         with (_client(scheduler, workers) if need_cluster else contextlib.nullcontext()) as client, \
-                _progress(progress, console, len(shards), summary.shards_done) as update:
+                _progress(progress, console, len(shards), summary.shards_done) as update, loader:
             if client is not None and progress:  # served once bokeh>=3.1 is installed where the scheduler runs
                 console.print(f"Dask dashboard: {client.dashboard_link}", highlight=False)
             futures = {client.submit(extract_shard, s.url, work.parquet(s), lang, meta, retries=RETRIES,

@@ -1,26 +1,34 @@
 """`vigile ingest`: articles in, a fused event database out.
 
 read → skip texts already stored (before the costly extraction) → extract →
-near-duplicate check against everything stored → store and fuse, one
-transaction per article. The near-duplicate index is rebuilt from the
-signatures in the database at start, so a re-run or a second machine sees
-the same past; an article is added to it only once its transaction committed.
+near-duplicate check against everything stored → store and fuse, up to
+:data:`BATCH_ARTICLES` articles per transaction (:class:`Loader`). The
+near-duplicate index is rebuilt from the signatures in the database at start,
+so a re-run or a second machine sees the same past; an article is indexed as
+it is stored, and forgotten again if its batch rolls back.
 """
 from __future__ import annotations
 
 import collections
+import contextlib
+import functools
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from vigile.dedup import NearDuplicates
 from vigile.pipeline import Pipeline
 from vigile.readers import ReadError
 from vigile.schema import Article, EventRecord
-from vigile.store import Added, Store, content_hash
+from vigile.store import Added, Store, Writer, content_hash
 
 #: How many articles are checked against the database for known texts at once.
 _KNOWN_CHUNK = 64
+#: Articles per transaction: one commit for the batch, and the summary of an
+#: event the batch tells many times computed once (vigile.store.writing).
+BATCH_ARTICLES = 64
+#: How long a batch may stay open: readers see new articles within about this.
+BATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,23 +69,84 @@ class IngestSummary:
                 f"{len(self.events_touched)} events created or updated; {rate:.1f} articles/s")
 
 
-def store_one(store: Store, index: NearDuplicates, article: Article, records: Sequence[EventRecord],
+def store_one(writer: Writer, index: NearDuplicates, article: Article, records: Sequence[EventRecord],
               signatures: Optional[Sequence[tuple[int, int, bytes]]] = None) -> Added:
     """Check one extracted article against the near-duplicate index, store and
-    fuse it in one transaction, then add it to the index (only once committed).
-    The same step for `vigile ingest` and for results extracted on a cluster
-    (which hashed the text already: ``signatures``)."""
+    fuse it, then index it. The same step for `vigile ingest` and for results
+    extracted on a cluster (which hashed the text already: ``signatures``)."""
     if signatures is not None:
         index.remember(article.id, article.text, signatures)
     report = index.check(article.id, article.text)
     signatures = index.signatures(article.id, article.text)
-    added = store.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,
-                      containment=report.containment, shared=report.spans(),
-                      signatures=signatures)
+    added = writer.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,
+                       containment=report.containment, shared=report.spans(), signatures=signatures)
     if added.status == "added":
         index.load(str(added.article_id), signatures)
         added.duplicate = report.duplicate_of is not None
     return added
+
+
+class Loader:
+    """Stores extracted articles with :func:`store_one`, a batch per transaction.
+
+    A batch commits when it holds ``batch`` articles, when it has been open
+    ``seconds``, on :meth:`commit` and when the ``with`` block ends; an
+    exception (Ctrl-C included) rolls the open batch back, in the database and
+    in the near-duplicate index alike. What a caller counts or reports runs in
+    callbacks, in order, once their batch committed: a summary never counts
+    an article the database does not hold.
+    """
+
+    def __init__(self, store: Store, index: NearDuplicates, batch: int = BATCH_ARTICLES,
+                 seconds: float = BATCH_SECONDS) -> None:
+        self.store, self.index = store, index
+        self.batch, self.seconds = batch, seconds
+        self._open: Optional[contextlib.ExitStack] = None
+        self._writer: Optional[Writer] = None
+        self._stored = 0  # articles in the open batch
+        self._opened = 0.0
+        self._then: list[Callable[[], None]] = []  # callbacks waiting for the open batch
+
+    def __enter__(self) -> "Loader":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
+        if exc is None:
+            self.commit()
+        elif self._open is not None:
+            stack, self._open, self._writer, self._then, self._stored = self._open, None, None, [], 0
+            stack.__exit__(exc_type, exc, tb)  # rolled back and forgotten; the exception goes on
+
+    def add(self, article: Article, records: Sequence[EventRecord],
+            signatures: Optional[Sequence[tuple[int, int, bytes]]] = None,
+            then: Callable[[Added], None] = lambda added: None) -> None:
+        """Store ``article`` in the open batch; ``then(added)`` once it committed."""
+        if self._open is None:
+            stack = contextlib.ExitStack()
+            stack.enter_context(self.index.tentative())  # exited after the commit: kept only if it succeeded
+            self._writer = stack.enter_context(self.store.writing())
+            self._open, self._opened = stack, time.perf_counter()
+        added = store_one(self._writer, self.index, article, records, signatures)
+        self._then.append(functools.partial(then, added))
+        self._stored += 1
+        if self._stored >= self.batch or time.perf_counter() - self._opened >= self.seconds:
+            self.commit()
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once what is stored so far committed (now, if nothing is pending)."""
+        if self._open is None:
+            callback()
+        else:
+            self._then.append(callback)
+
+    def commit(self) -> None:
+        """Commit the open batch, then run its callbacks."""
+        if self._open is not None:
+            stack, self._open, self._writer, self._stored = self._open, None, None, 0
+            stack.close()
+        then, self._then = self._then, []
+        for callback in then:
+            callback()
 
 
 def load_index(store: Store) -> NearDuplicates:
@@ -126,18 +195,24 @@ def ingest(items: Iterable[Article | ReadError], store: Store, pipeline: Pipelin
                 yield from flush()
         yield from flush()
 
+    def stored(article: Article, added: Added) -> None:
+        summary.record(added)
+        on_article(Outcome(added.status, article.id, added.article_id, tuple(added.events)))
+
+    def failed(article: Article, error: str) -> None:
+        message = f"article {article.id}: {error}"
+        summary.failed.append(message)
+        on_error(message)
+        on_article(Outcome("failed", article.id, error=error))
+
     try:
-        for result in pipeline.extract(new_articles()):
-            article = fed.popleft()
-            if result.error:
-                message = f"article {result.id}: {result.error}"
-                summary.failed.append(message)
-                on_error(message)
-                on_article(Outcome("failed", article.id, error=result.error))
-                continue
-            added = store_one(store, index, article, result.events)
-            summary.record(added)
-            on_article(Outcome(added.status, article.id, added.article_id, tuple(added.events)))
+        with Loader(store, index) as loader:
+            for result in pipeline.extract(new_articles()):
+                article = fed.popleft()
+                if result.error:  # reported in its place among the stored ones
+                    loader.after(functools.partial(failed, article, result.error))
+                else:
+                    loader.add(article, result.events, then=functools.partial(stored, article))
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.seconds = time.perf_counter() - started

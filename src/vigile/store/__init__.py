@@ -1,11 +1,12 @@
 """The event database: articles, their mentions, fused events and every claim.
 
 SQLite by default (a file, WAL mode), PostgreSQL by URL; the schema is managed
-by Alembic migrations run on open. Each article is written in **one
-transaction** — its row, its mentions, their claims, the fusion of each
-mention into an event and its near-duplicate signatures — so a crash or a
-Ctrl-C leaves either the whole article or nothing, and a re-run completes the
-job (a known text is skipped by its content hash).
+by Alembic migrations run on open. Articles are written in transactions of one
+or many articles (:meth:`Store.writing`, :mod:`vigile.store.writing`) — each
+article's row, its mentions, their claims, the fusion of each mention into an
+event and its near-duplicate signatures — so a crash or a Ctrl-C leaves either
+the whole batch or nothing, and a re-run completes the job (a known text is
+skipped by its content hash).
 
 Fusion is incremental: a new mention is compared with the events of its type
 and country in the ISO weeks around its day (or, undated, around its
@@ -15,38 +16,28 @@ event's ``week`` is its day's week, else its first article's.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
-import hashlib
-import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional, Sequence
 
-from sqlalchemy import Integer, bindparam, cast, create_engine, event, exists, func, insert, or_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Integer, cast, create_engine, event, exists, func, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from vigile import fuse
-from vigile.actors import generic_actors
 from vigile.schema import Article, EventRecord
 from vigile.store import tallies
 from vigile.store.models import ArticleRow, Base, ClaimRow, EventRow, MentionRow, PassageSignature, utcnow
+from vigile.store.writing import Added, Writer, content_hash
 
 #: What :meth:`Store.stats` can group by (``by_type``, ``by_country``, ``by_day``, ``by_week``).
 STATS_GROUPS = ("type", "country", "day", "week")
-_PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3, None: 4}
-
-
-def content_hash(text: str) -> str:
-    """Identity of a text: the same words give the same hash, whitespace aside."""
-    norm = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 def database_url(db: str) -> str:
@@ -72,16 +63,6 @@ class EventFilter:
     text: Optional[str] = None
     updated_since: Optional[dt.datetime] = None
     bbox: Optional[tuple[float, float, float, float]] = None  # min_lon, min_lat, max_lon, max_lat
-
-
-@dataclass
-class Added:
-    """What storing one article did."""
-
-    article_id: Optional[int]
-    status: str  # "added" or "known" (same text already stored)
-    events: list[int] = field(default_factory=list)
-    duplicate: bool = False  # linked to an earlier article as a near-duplicate
 
 
 class Store:
@@ -122,169 +103,22 @@ class Store:
             rows = s.scalars(select(ArticleRow.content_hash).where(ArticleRow.content_hash.in_(list(hashes))))
             return set(rows)
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Writer]:
+        """One transaction for many articles (:mod:`vigile.store.writing`):
+        commits them all when the block ends, none if it raises."""
+        with self.engine.begin() as conn:
+            writer = Writer(conn, self._tallies)
+            yield writer
+            writer.finish()
+
     def add(self, article: Article, records: Sequence[EventRecord], duplicate_of: Optional[int] = None,
             containment: float = 0.0, shared: Sequence[tuple[int, int]] = (),
             signatures: Sequence[tuple[int, int, bytes]] = ()) -> Added:
-        """Store one article with its records and fuse them, all in one transaction.
-
-        ``shared`` spans are passages repeated from earlier articles: a mention
-        whose evidence lies in one is not an independent report.
-        """
-        digest = content_hash(article.text)
-        try:
-            return self._add(article, records, digest, duplicate_of, containment, shared, signatures)
-        except IntegrityError:
-            # another run stored the same text between our check and our insert
-            if digest in self.known([digest]):
-                return Added(None, "known")
-            raise
-
-    def _add(self, article: Article, records: Sequence[EventRecord], digest: str, duplicate_of: Optional[int],
-             containment: float, shared: Sequence[tuple[int, int]],
-             signatures: Sequence[tuple[int, int, bytes]]) -> Added:
-        """The write path, all in Core statements: the ORM's per-object
-        bookkeeping (identity map, autoflush, unit of work) was most of the
-        cost of storing an article."""
-        with self.engine.begin() as conn:
-            if conn.scalar(_ARTICLE_BY_HASH, {"digest": digest}) is not None:
-                return Added(None, "known")
-            article_id = conn.execute(_INSERT_ARTICLE, [dict(
-                ext_id=article.id, content_hash=digest, url=article.url, source=article.source,
-                published=article.published, lang=article.lang, text=article.text, duplicate_of=duplicate_of,
-                containment=containment, ingested_at=utcnow())]).scalar_one()
-            claimant_of_outlet = article.source or article.url or f"article {article.id}"
-            touched: dict[int, None] = {}  # the events this article joined, in order
-            writing = _Writing()
-            for rec in records:
-                independent = duplicate_of is None and not any(
-                    a <= rec.evidence_start < b for a, b in shared)
-                mention = _Mention(type=rec.type, date=rec.date,
-                                   location=rec.location.model_dump() if rec.location else None,
-                                   actors=list(rec.actors), sources=list(rec.sources))
-                event_id = self._fuse(conn, mention, article.published, writing)
-                mention_id = conn.execute(_INSERT_MENTION, [dict(
-                    article_id=article_id, event_id=event_id, type=rec.type, date=rec.date,
-                    location=mention.location, actors=mention.actors, sources=mention.sources,
-                    figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
-                    evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
-                    independent=independent)]).scalar_one()
-                if event_id not in writing.told:
-                    writing.told.add(event_id)
-                    writing.new_article.add(event_id)
-                writing.tallies += tallies.of_mention(event_id, mention_id,
-                                                      rec.date.isoformat() if rec.date else None, mention.location,
-                                                      mention.actors, mention.sources or [claimant_of_outlet],
-                                                      independent)
-                if rec.figures:
-                    source = mention.sources[0] if mention.sources else claimant_of_outlet
-                    claims = [dict(event_id=event_id, mention_id=mention_id, article_id=article_id, key=key,
-                                   value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
-                              for key, fig in rec.figures.items()]
-                    claim_ids = conn.execute(_INSERT_CLAIM, claims).scalars().all()
-                    writing.tallies += [tallies.of_claim(event_id, claim_id, c["key"], c["value"], c["qualifier"],
-                                                         c["source"], independent)
-                                        for claim_id, c in zip(claim_ids, claims)]
-                touched[event_id] = None
-            self._tallies.add(conn, writing.tallies)
-            if writing.new_article:
-                conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
-            for event_id in touched:  # one merged away meanwhile has no tallies left: its refresh stops at once
-                self._refresh(conn, event_id)
-            if signatures:
-                conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
-                                                 for a, b, sig in signatures])
-            return Added(article_id, "added", list(touched))
-
-    def _fuse(self, conn: Connection, mention: "_Mention", published: Optional[dt.date], writing: "_Writing") -> int:
-        """The event a new mention belongs to: the best compatible one in its
-        block, else a new event. Two blocked events the mention equally fits at
-        the same place and day are one event told twice: they are merged."""
-        report = _spot_of_mention(mention)
-        anchor = mention.date or published
-        country = report.country
-        params: dict[str, Any] = {"type": mention.type, "country": country}
-        if anchor is not None:
-            slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
-            params["weeks"] = fuse.weeks_around(anchor, slack)
-        generic = generic_actors()
-        scored = sorted(((cost, row.id, row) for row in conn.execute(_block_query(bool(country), anchor is not None),
-                                                                      params)
-                         if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
-                        key=lambda t: (t[0], t[1]))
-        if not scored:
-            # born with its first mention's place, day and actors, so that the
-            # article's next mention can be matched against it before any refresh
-            loc = mention.location or {}
-            now = utcnow()
-            return conn.execute(_INSERT_EVENT, [dict(
-                type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
-                date_min=mention.date, date_max=mention.date, location_name=loc.get("name"), lat=loc.get("lat"),
-                lon=loc.get("lon"), precision=loc.get("precision"), actors=list(mention.actors), sources=[],
-                figures={}, n_articles=0, n_sources=0, disputed=False, fatalities=0, created_at=now,
-                updated_at=now)]).scalar_one()
-        best_cost, keep, keep_row = scored[0]
-        keep_spot = _spot_of_event(keep_row)
-        for cost, other, other_row in scored[1:]:
-            if cost == 0 and best_cost == 0 and fuse.match_cost(keep_spot, _spot_of_event(other_row), generic) == 0:
-                self._merge(conn, keep, other, writing)
-                keep_spot = _spot_of_event(conn.execute(_SPOT_OF_EVENT, {"b_id": keep}).one())
-        return keep
-
-    def _merge(self, conn: Connection, keep: int, other: int, writing: "_Writing") -> None:
-        """Fold event ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
-        self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
-        writing.tallies = []
-        conn.execute(_MOVE_MENTIONS, {"keep": keep, "other": other})
-        conn.execute(_MOVE_CLAIMS, {"keep": keep, "other": other})
-        self._tallies.fold(conn, keep, other)
-        # articles telling both count once: recounted here (this article's
-        # mentions included), merges being rare
-        n_articles = conn.execute(_ARTICLES_OF_EVENT, {"event": keep}).scalar_one()
-        conn.execute(_UPDATE_EVENT, {"b_id": keep, "n_articles": n_articles})
-        writing.new_article -= {keep, other}
-        if other in writing.told:
-            writing.told.add(keep)
-        conn.execute(_UPDATE_EVENT, {"b_id": other, "merged_into": keep, "updated_at": utcnow()})
-        self._refresh(conn, keep)
-
-    def _refresh(self, conn: Connection, event_id: int) -> None:
-        """Recompute an event's summary from its tallies (:mod:`vigile.store.tallies`).
-
-        In order of first telling: the most told day (the first told among
-        equals), the most precise place (the most told name among equals, then
-        the first), actors and claimants in order of first appearance
-        (independent ones when there are any), the figures of every claim. The
-        same summary as reading every mention, at a cost that does not grow
-        with the number of articles telling it. An event without a dated
-        (placed) mention keeps the week (place) it was born with."""
-        parts = self._tallies.read(conn, event_id)
-        if not parts["s"]:  # every mention tallies its claimants: none, no mention (merged away)
-            return
-        values: dict[str, Any] = {"b_id": event_id}
-        if parts["d"]:
-            days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
-            values["date"] = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
-            values["date_min"], values["date_max"] = min(d for d, _ in days), max(d for d, _ in days)
-            values["week"] = fuse.iso_week(values["date"])
-        if parts["l"]:
-            names: Counter = Counter()
-            for t in parts["l"]:
-                names[t.value.get("name")] += t.n
-            best = min((t.value for t in parts["l"]),
-                       key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
-            values.update(location_name=best.get("name"), lat=best.get("lat"), lon=best.get("lon"),
-                          precision=best.get("precision"), country=best.get("country"))
-        independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
-        claimants = [c for t in independent for c in t.value[0]]
-        summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
-                                 for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
-        values.update(
-            actors=list(dict.fromkeys(a for t in parts["a"] for a in t.value)),
-            sources=list(dict.fromkeys(claimants)), n_sources=len(set(claimants)),
-            figures={k: v.as_dict() for k, v in summary.items()},
-            disputed=any(v.disputed for v in summary.values()), fatalities=fuse.fatalities(summary),
-            evidence=conn.execute(_FIRST_EVIDENCE, {"event": event_id}).scalar(), updated_at=utcnow())
-        conn.execute(_UPDATE_EVENT, values)
+        """Store one article with its records and fuse them, in a transaction
+        of its own (:meth:`Writer.add` says what the arguments mean)."""
+        with self.writing() as writer:
+            return writer.add(article, records, duplicate_of, containment, shared, signatures)
 
     # -- near-duplicate index ----------------------------------------------
 
@@ -493,72 +327,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-@dataclass
-class _Writing:
-    """What storing one article has done so far that fusion must know."""
-
-    told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
-    new_article: set[int] = field(default_factory=set)  # events whose n_articles it has yet to bump
-    tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
-
-
-@dataclass
-class _Mention:
-    """The fields of a new mention that fusion reads, before its row exists."""
-
-    type: str
-    date: Optional[dt.date]
-    location: Optional[dict]
-    actors: list[str]
-    sources: list[str]
-
-
-def _spot_of_mention(m: _Mention) -> fuse.Spot:
-    loc = m.location or {}
-    return fuse.Spot(type=m.type, name=loc.get("name"), country=loc.get("country"), lat=loc.get("lat"),
-                     lon=loc.get("lon"), precision=loc.get("precision"), date_min=m.date, date_max=m.date,
-                     actors=tuple(m.actors))
-
-
-def _spot_of_event(e: Any) -> fuse.Spot:
-    """The spot of an event row (of :func:`_block_query` or :data:`_SPOT_OF_EVENT`)."""
-    return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
-                     date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
-
-
-# Statements of the write path, built once: on the Core tables, so that no
-# ORM bookkeeping runs for rows that are only ever inserted.
-_M, _C, _A = MentionRow.__table__.c, ClaimRow.__table__.c, ArticleRow.__table__.c
-_INSERT_ARTICLE = insert(ArticleRow.__table__).returning(_A.id)
-_INSERT_MENTION = insert(MentionRow.__table__).returning(_M.id)
-_INSERT_CLAIM = insert(ClaimRow.__table__).returning(_C.id, sort_by_parameter_order=True)
-_INSERT_SIGNATURE = insert(PassageSignature.__table__)
-_MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
-    event_id=bindparam("keep"))
-_MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
-_E = EventRow.__table__.c
-_ARTICLE_BY_HASH = select(_A.id).where(_A.content_hash == bindparam("digest"))
-_INSERT_EVENT = insert(EventRow.__table__).returning(_E.id)
-_UPDATE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id"))
-_COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(n_articles=_E.n_articles + 1)
-_SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
-                        _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
-_ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
-_FIRST_EVIDENCE = select(_M.evidence).where(_M.event_id == bindparam("event")).order_by(_M.id).limit(1)
-
-
-@functools.cache
-def _block_query(has_country: bool, has_week: bool) -> Any:
-    """The live events of a mention's fusion block: same type, same country
-    (or none), weeks around its day (or none), with the columns matching reads;
-    built once per shape."""
-    q = select(_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
-               _E.date_max, _E.actors)
-    q = q.where(_E.type == bindparam("type"), _E.merged_into.is_(None))
-    q = q.where(_E.country == bindparam("country")) if has_country else q.where(_E.country.is_(None))
-    return q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
-
-
 def _contains(text: str) -> str:
     """A LIKE pattern for "contains this text", its own % and _ taken literally."""
     literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -679,4 +447,4 @@ def article_dict(a: ArticleRow, with_text: bool) -> dict:
     return out
 
 
-__all__ = ["Store", "EventFilter", "Added", "STATS_GROUPS", "content_hash", "database_url", "event_dict", "Base"]
+__all__ = ["Store", "Writer", "EventFilter", "Added", "STATS_GROUPS", "content_hash", "database_url", "event_dict", "Base"]

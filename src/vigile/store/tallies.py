@@ -101,8 +101,7 @@ class Tallies:
             bindparam("keep", type_=Integer), _T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
             _T.c.event_id == bindparam("other"))))
         self._drop = delete(_T).where(_T.c.event_id == bindparam("other"))
-        self._read = select(_T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
-            _T.c.event_id == bindparam("event")).order_by(_T.c.first_id)
+        self._reads: dict[str, Any] = {}  # parts -> the statement reading them
         # digest -> decoded value: content-addressed, so never stale, and an
         # event told thousands of times is refreshed thousands of times over
         # the same values (decoding them was most of a refresh)
@@ -119,14 +118,18 @@ class Tallies:
         conn.execute(self._fold, {"keep": keep, "other": other})
         conn.execute(self._drop, {"other": other})
 
-    def read(self, conn: Connection, event_id: int) -> dict[str, list[Tally]]:
-        """An event's tallies by part, each part in order of first telling."""
-        parts: dict[str, list[Tally]] = {p: [] for p in "dlasc"}
+    def read(self, conn: Connection, event_id: int, parts: str = "dlasc") -> dict[str, list[Tally]]:
+        """An event's tallies of these ``parts`` (letters), each in order of first telling."""
+        statement = self._reads.get(parts)
+        if statement is None:  # on the primary key's (event_id, part) prefix
+            statement = self._reads[parts] = select(_T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
+                _T.c.event_id == bindparam("event"), _T.c.part.in_(list(parts))).order_by(_T.c.first_id)
+        out: dict[str, list[Tally]] = {p: [] for p in parts}
         decoded = self._decoded
-        for part, digest, value, n, first in conn.execute(self._read, {"event": event_id}):
+        for part, digest, value, n, first in conn.execute(statement, {"event": event_id}):
             if (known := decoded.get(digest)) is None:
                 if len(decoded) >= _DECODED_MAX:
                     decoded.clear()
                 known = decoded[digest] = json.loads(value)
-            parts[part].append(Tally(known, n, first))
-        return parts
+            out[part].append(Tally(known, n, first))
+        return out

@@ -1,0 +1,311 @@
+"""The write path: articles stored, their mentions fused into events, many articles per transaction.
+
+A :class:`Writer` works inside one open transaction (:meth:`vigile.store.Store.writing`):
+each :meth:`~Writer.add` stores an article's row, mentions and claims, fuses
+each mention into an event and writes its near-duplicate signatures; the
+transaction commits once for the whole batch, so a crash leaves every article
+of a batch or none of them, and a re-run completes the job (a stored text is
+known by its content hash).
+
+An event's summary has two halves with different deadlines:
+
+* its *spot* — day, place, country, actor list — is what the next mention is
+  matched against, so it is refreshed from the tallies right after each
+  article that told the event (the next article of the batch sees it);
+* the rest — claimants, figures, fatalities, dispute, evidence, ``updated_at``
+  — nothing reads while fusing, so it is computed once per batch for every
+  event the batch told (:meth:`Writer.finish`), from the same tallies. Both
+  are functions of the tallies only: the database is the one that refreshing
+  everything after every article gives, for less work when a batch tells an
+  event many times (wire copies do).
+
+All of it in Core statements: the ORM's per-object bookkeeping (identity map,
+autoflush, unit of work) was most of the cost of storing an article.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from vigile import fuse
+from vigile.actors import generic_actors
+from vigile.schema import Article, EventRecord
+from vigile.store import tallies
+from vigile.store.models import ArticleRow, ClaimRow, EventRow, MentionRow, PassageSignature, utcnow
+
+_PRECISION_RANK = {"site": 0, "city": 1, "region": 2, "country": 3, None: 4}
+
+
+def content_hash(text: str) -> str:
+    """Identity of a text: the same words give the same hash, whitespace aside."""
+    norm = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Added:
+    """What storing one article did."""
+
+    article_id: Optional[int]
+    status: str  # "added" or "known" (same text already stored)
+    events: list[int] = field(default_factory=list)
+    duplicate: bool = False  # linked to an earlier article as a near-duplicate
+
+
+class Writer:
+    """Stores articles and fuses their mentions inside one open transaction;
+    :meth:`finish` completes the summaries of the events told, before the commit."""
+
+    def __init__(self, conn: Connection, counts: tallies.Tallies) -> None:
+        self.conn = conn
+        self._tallies = counts
+        self._insert_article = _insert_article(conn.dialect.name)
+        self._due: dict[int, None] = {}  # events told in this batch whose summary is not computed yet
+
+    def add(self, article: Article, records: Sequence[EventRecord], duplicate_of: Optional[int] = None,
+            containment: float = 0.0, shared: Sequence[tuple[int, int]] = (),
+            signatures: Sequence[tuple[int, int, bytes]] = ()) -> Added:
+        """Store one article with its records and fuse them.
+
+        ``shared`` spans are passages repeated from earlier articles: a mention
+        whose evidence lies in one is not an independent report. A text stored
+        already (by this batch, an earlier run or a concurrent one) is "known"
+        and writes nothing.
+        """
+        conn = self.conn
+        article_id = conn.execute(self._insert_article, [dict(
+            ext_id=article.id, content_hash=content_hash(article.text), url=article.url, source=article.source,
+            published=article.published, lang=article.lang, text=article.text, duplicate_of=duplicate_of,
+            containment=containment, ingested_at=utcnow())]).scalar()
+        if article_id is None:
+            return Added(None, "known")
+        claimant_of_outlet = article.source or article.url or f"article {article.id}"
+        touched: dict[int, None] = {}  # the events this article joined, in order
+        writing = _Article()
+        for rec in records:
+            independent = duplicate_of is None and not any(a <= rec.evidence_start < b for a, b in shared)
+            mention = _Mention(type=rec.type, date=rec.date,
+                               location=rec.location.model_dump() if rec.location else None,
+                               actors=list(rec.actors), sources=list(rec.sources))
+            event_id = self._fuse(mention, article.published, writing)
+            mention_id = conn.execute(_INSERT_MENTION, [dict(
+                article_id=article_id, event_id=event_id, type=rec.type, date=rec.date,
+                location=mention.location, actors=mention.actors, sources=mention.sources,
+                figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
+                evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
+                independent=independent)]).scalar_one()
+            if event_id not in writing.told:
+                writing.told.add(event_id)
+                writing.new_article.add(event_id)
+            writing.tallies += tallies.of_mention(event_id, mention_id, rec.date.isoformat() if rec.date else None,
+                                                  mention.location, mention.actors,
+                                                  mention.sources or [claimant_of_outlet], independent)
+            if rec.figures:
+                source = mention.sources[0] if mention.sources else claimant_of_outlet
+                claims = [dict(event_id=event_id, mention_id=mention_id, article_id=article_id, key=key,
+                               value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
+                          for key, fig in rec.figures.items()]
+                claim_ids = conn.execute(_INSERT_CLAIM, claims).scalars().all()
+                writing.tallies += [tallies.of_claim(event_id, claim_id, c["key"], c["value"], c["qualifier"],
+                                                     c["source"], independent)
+                                    for claim_id, c in zip(claim_ids, claims)]
+            touched[event_id] = None
+        self._tallies.add(conn, writing.tallies)
+        if writing.new_article:
+            conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
+        for event_id in touched:  # one merged away meanwhile has no tallies left: its refresh stops at once
+            self._refresh_spot(event_id)
+            self._due[event_id] = None
+        if signatures:
+            conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
+                                             for a, b, sig in signatures])
+        return Added(article_id, "added", list(touched))
+
+    def finish(self) -> None:
+        """Summarise every event the batch told: the last step before the commit."""
+        for event_id in self._due:
+            self._summarise(event_id)
+        self._due.clear()
+
+    def _fuse(self, mention: "_Mention", published: Optional[dt.date], writing: "_Article") -> int:
+        """The event a new mention belongs to: the best compatible one in its
+        block, else a new event. Two blocked events the mention equally fits at
+        the same place and day are one event told twice: they are merged."""
+        conn = self.conn
+        report = _spot_of_mention(mention)
+        anchor = mention.date or published
+        country = report.country
+        params: dict[str, Any] = {"type": mention.type, "country": country}
+        if anchor is not None:
+            slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
+            params["weeks"] = fuse.weeks_around(anchor, slack)
+        generic = generic_actors()
+        scored = sorted(((cost, row.id, row) for row in conn.execute(_block_query(bool(country), anchor is not None),
+                                                                      params)
+                         if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
+                        key=lambda t: (t[0], t[1]))
+        if not scored:
+            # born with its first mention's place, day and actors, so that the
+            # article's next mention can be matched against it before any refresh
+            loc = mention.location or {}
+            now = utcnow()
+            return conn.execute(_INSERT_EVENT, [dict(
+                type=mention.type, country=country, week=fuse.iso_week(anchor), date=mention.date,
+                date_min=mention.date, date_max=mention.date, location_name=loc.get("name"), lat=loc.get("lat"),
+                lon=loc.get("lon"), precision=loc.get("precision"), actors=list(mention.actors), sources=[],
+                figures={}, n_articles=0, n_sources=0, disputed=False, fatalities=0, created_at=now,
+                updated_at=now)]).scalar_one()
+        best_cost, keep, keep_row = scored[0]
+        keep_spot = _spot_of_event(keep_row)
+        for cost, other, other_row in scored[1:]:
+            if cost == 0 and best_cost == 0 and fuse.match_cost(keep_spot, _spot_of_event(other_row), generic) == 0:
+                self._merge(keep, other, writing)
+                keep_spot = _spot_of_event(conn.execute(_SPOT_OF_EVENT, {"b_id": keep}).one())
+        return keep
+
+    def _merge(self, keep: int, other: int, writing: "_Article") -> None:
+        """Fold event ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
+        conn = self.conn
+        self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
+        writing.tallies = []
+        if other in self._due:  # the pointer keeps the summary it had when merged
+            self._summarise(other)
+            del self._due[other]
+        conn.execute(_MOVE_MENTIONS, {"keep": keep, "other": other})
+        conn.execute(_MOVE_CLAIMS, {"keep": keep, "other": other})
+        self._tallies.fold(conn, keep, other)
+        # articles telling both count once: recounted here (this article's
+        # mentions included), merges being rare
+        n_articles = conn.execute(_ARTICLES_OF_EVENT, {"event": keep}).scalar_one()
+        conn.execute(_UPDATE_EVENT, {"b_id": keep, "n_articles": n_articles})
+        writing.new_article -= {keep, other}
+        if other in writing.told:
+            writing.told.add(keep)
+        conn.execute(_UPDATE_EVENT, {"b_id": other, "merged_into": keep, "updated_at": utcnow()})
+        self._refresh_spot(keep)
+        self._due[keep] = None
+
+    def _refresh_spot(self, event_id: int) -> None:
+        """Recompute what fusion matches on from the tallies (:mod:`vigile.store.tallies`):
+        the most told day (the first told among equals), the most precise place
+        (the most told name among equals, then the first), the actors in order
+        of first appearance. An event without a dated (placed) mention keeps
+        the week (place) it was born with."""
+        parts = self._tallies.read(self.conn, event_id, "dla")
+        if not (parts["d"] or parts["l"] or parts["a"]):  # nothing told (or merged away): as born
+            return
+        values: dict[str, Any] = {"b_id": event_id, "actors": list(dict.fromkeys(
+            a for t in parts["a"] for a in t.value))}
+        if parts["d"]:
+            days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
+            values["date"] = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
+            values["date_min"], values["date_max"] = min(d for d, _ in days), max(d for d, _ in days)
+            values["week"] = fuse.iso_week(values["date"])
+        if parts["l"]:
+            names: Counter = Counter()
+            for t in parts["l"]:
+                names[t.value.get("name")] += t.n
+            best = min((t.value for t in parts["l"]),
+                       key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
+            values.update(location_name=best.get("name"), lat=best.get("lat"), lon=best.get("lon"),
+                          precision=best.get("precision"), country=best.get("country"))
+        self.conn.execute(_UPDATE_EVENT, values)
+
+    def _summarise(self, event_id: int) -> None:
+        """Recompute the rest of an event's summary from its tallies: claimants
+        in order of first appearance (independent ones when there are any),
+        the figures of every claim, the evidence of its first mention."""
+        conn = self.conn
+        parts = self._tallies.read(conn, event_id, "sc")
+        if not parts["s"]:  # every mention tallies its claimants: none, no mention (merged away)
+            return
+        independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
+        claimants = [c for t in independent for c in t.value[0]]
+        summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
+                                 for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
+        conn.execute(_UPDATE_EVENT, dict(
+            b_id=event_id, sources=list(dict.fromkeys(claimants)), n_sources=len(set(claimants)),
+            figures={k: v.as_dict() for k, v in summary.items()},
+            disputed=any(v.disputed for v in summary.values()), fatalities=fuse.fatalities(summary),
+            evidence=conn.execute(_FIRST_EVIDENCE, {"event": event_id}).scalar(), updated_at=utcnow()))
+
+
+@dataclass
+class _Article:
+    """What storing one article has done so far that fusion must know."""
+
+    told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
+    new_article: set[int] = field(default_factory=set)  # events whose n_articles it has yet to bump
+    tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
+
+
+@dataclass
+class _Mention:
+    """The fields of a new mention that fusion reads, before its row exists."""
+
+    type: str
+    date: Optional[dt.date]
+    location: Optional[dict]
+    actors: list[str]
+    sources: list[str]
+
+
+def _spot_of_mention(m: _Mention) -> fuse.Spot:
+    loc = m.location or {}
+    return fuse.Spot(type=m.type, name=loc.get("name"), country=loc.get("country"), lat=loc.get("lat"),
+                     lon=loc.get("lon"), precision=loc.get("precision"), date_min=m.date, date_max=m.date,
+                     actors=tuple(m.actors))
+
+
+def _spot_of_event(e: Any) -> fuse.Spot:
+    """The spot of an event row (of :func:`_block_query` or :data:`_SPOT_OF_EVENT`)."""
+    return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
+                     date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
+
+
+# Statements of the write path, built once: on the Core tables, so that no
+# ORM bookkeeping runs for rows that are only ever inserted.
+_M, _C, _A, _E = MentionRow.__table__.c, ClaimRow.__table__.c, ArticleRow.__table__.c, EventRow.__table__.c
+_INSERT_MENTION = MentionRow.__table__.insert().returning(_M.id)
+_INSERT_CLAIM = ClaimRow.__table__.insert().returning(_C.id, sort_by_parameter_order=True)
+_INSERT_SIGNATURE = PassageSignature.__table__.insert()
+_MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
+    event_id=bindparam("keep"))
+_MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other")).values(event_id=bindparam("keep"))
+_INSERT_EVENT = EventRow.__table__.insert().returning(_E.id)
+_UPDATE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id"))
+_COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(n_articles=_E.n_articles + 1)
+_SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
+                        _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
+_ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
+_FIRST_EVIDENCE = select(_M.evidence).where(_M.event_id == bindparam("event")).order_by(_M.id).limit(1)
+
+
+@functools.cache
+def _insert_article(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING id: no row back
+    means the text is stored already, without an error that would abort a
+    PostgreSQL transaction (and with it the batch)."""
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert
+    return insert(ArticleRow.__table__).on_conflict_do_nothing(index_elements=[_A.content_hash]).returning(_A.id)
+
+
+@functools.cache
+def _block_query(has_country: bool, has_week: bool) -> Any:
+    """The live events of a mention's fusion block: same type, same country
+    (or none), weeks around its day (or none), with the columns matching reads;
+    built once per shape."""
+    q = select(_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
+               _E.date_max, _E.actors)
+    q = q.where(_E.type == bindparam("type"), _E.merged_into.is_(None))
+    q = q.where(_E.country == bindparam("country")) if has_country else q.where(_E.country.is_(None))
+    return q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
