@@ -118,18 +118,23 @@ class Tallies:
         conn.execute(self._fold, {"keep": keep, "other": other})
         conn.execute(self._drop, {"other": other})
 
-    def read(self, conn: Connection, event_id: int, parts: str = "dlasc") -> dict[str, list[Tally]]:
-        """An event's tallies of these ``parts`` (letters), each in order of first telling."""
+    def read(self, conn: Connection, event_ids: Sequence[int], parts: str = "dlasc") -> dict[int, dict[str, list[Tally]]]:
+        """Some events' tallies of these ``parts`` (letters), each part in order
+        of first telling; one query for them all. An event without any is absent."""
         statement = self._reads.get(parts)
         if statement is None:  # on the primary key's (event_id, part) prefix
-            statement = self._reads[parts] = select(_T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
-                _T.c.event_id == bindparam("event"), _T.c.part.in_(list(parts))).order_by(_T.c.first_id)
-        out: dict[str, list[Tally]] = {p: [] for p in parts}
+            statement = self._reads[parts] = select(
+                _T.c.event_id, _T.c.part, _T.c.digest, _T.c.value, _T.c.n, _T.c.first_id).where(
+                _T.c.event_id.in_(bindparam("events", expanding=True)), _T.c.part.in_(list(parts))).order_by(
+                _T.c.event_id, _T.c.first_id)
+        out: dict[int, dict[str, list[Tally]]] = {}
         decoded = self._decoded
-        for part, digest, value, n, first in conn.execute(statement, {"event": event_id}):
+        for event_id, part, digest, value, n, first in conn.execute(statement, {"events": list(event_ids)}):
             if (known := decoded.get(digest)) is None:
                 if len(decoded) >= _DECODED_MAX:
                     decoded.clear()
                 known = decoded[digest] = json.loads(value)
-            out[part].append(Tally(known, n, first))
+            if (tallied := out.get(event_id)) is None:
+                tallied = out[event_id] = {p: [] for p in parts}
+            tallied[part].append(Tally(known, n, first))
         return out

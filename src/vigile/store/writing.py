@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -122,9 +122,8 @@ class Writer:
         self._tallies.add(conn, writing.tallies)
         if writing.new_article:
             conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
-        for event_id in touched:  # one merged away meanwhile has no tallies left: its refresh stops at once
-            self._refresh_spot(event_id)
-            self._due[event_id] = None
+        self._refresh_spots(list(touched))  # one merged away meanwhile has no tallies left: left alone
+        self._due.update(touched)
         if signatures:
             conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
                                              for a, b, sig in signatures])
@@ -132,8 +131,7 @@ class Writer:
 
     def finish(self) -> None:
         """Summarise every event the batch told: the last step before the commit."""
-        for event_id in self._due:
-            self._summarise(event_id)
+        self._summarise(list(self._due))
         self._due.clear()
 
     def _fuse(self, mention: "_Mention", published: Optional[dt.date], writing: "_Article") -> int:
@@ -148,9 +146,12 @@ class Writer:
         if anchor is not None:
             slack = fuse.DAY_SLACK if mention.date else fuse.UNDATED_WINDOW_DAYS
             params["weeks"] = fuse.weeks_around(anchor, slack)
+        if mention.date is not None:  # fuse.days_apart, in SQL: dated events too far apart are not read
+            params["latest"] = mention.date + dt.timedelta(days=fuse.DAY_SLACK)
+            params["earliest"] = mention.date - dt.timedelta(days=fuse.DAY_SLACK)
         generic = generic_actors()
-        scored = sorted(((cost, row.id, row) for row in conn.execute(_block_query(bool(country), anchor is not None),
-                                                                      params)
+        block = _block_query(bool(country), anchor is not None, mention.date is not None)
+        scored = sorted(((cost, row.id, row) for row in conn.execute(block, params)
                          if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
@@ -178,7 +179,7 @@ class Writer:
         self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
         writing.tallies = []
         if other in self._due:  # the pointer keeps the summary it had when merged
-            self._summarise(other)
+            self._summarise([other])
             del self._due[other]
         conn.execute(_MOVE_MENTIONS, {"keep": keep, "other": other})
         conn.execute(_MOVE_CLAIMS, {"keep": keep, "other": other})
@@ -191,52 +192,61 @@ class Writer:
         if other in writing.told:
             writing.told.add(keep)
         conn.execute(_UPDATE_EVENT, {"b_id": other, "merged_into": keep, "updated_at": utcnow()})
-        self._refresh_spot(keep)
+        self._refresh_spots([keep])
         self._due[keep] = None
 
-    def _refresh_spot(self, event_id: int) -> None:
+    def _refresh_spots(self, event_ids: list[int]) -> None:
         """Recompute what fusion matches on from the tallies (:mod:`vigile.store.tallies`):
         the most told day (the first told among equals), the most precise place
         (the most told name among equals, then the first), the actors in order
         of first appearance. An event without a dated (placed) mention keeps
-        the week (place) it was born with."""
-        parts = self._tallies.read(self.conn, event_id, "dla")
-        if not (parts["d"] or parts["l"] or parts["a"]):  # nothing told (or merged away): as born
-            return
-        values: dict[str, Any] = {"b_id": event_id, "actors": list(dict.fromkeys(
-            a for t in parts["a"] for a in t.value))}
-        if parts["d"]:
-            days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
-            values["date"] = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
-            values["date_min"], values["date_max"] = min(d for d, _ in days), max(d for d, _ in days)
-            values["week"] = fuse.iso_week(values["date"])
-        if parts["l"]:
-            names: Counter = Counter()
-            for t in parts["l"]:
-                names[t.value.get("name")] += t.n
-            best = min((t.value for t in parts["l"]),
-                       key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
-            values.update(location_name=best.get("name"), lat=best.get("lat"), lon=best.get("lon"),
-                          precision=best.get("precision"), country=best.get("country"))
-        self.conn.execute(_UPDATE_EVENT, values)
+        the week (place) it was born with; one with nothing told (merged
+        away) is left as it is."""
+        by_columns: dict[tuple[str, ...], list[dict]] = {}  # one executemany per set of columns
+        for event_id, parts in self._tallies.read(self.conn, event_ids, "dla").items():
+            values: dict[str, Any] = {"b_id": event_id, "actors": list(dict.fromkeys(
+                a for t in parts["a"] for a in t.value))}
+            if parts["d"]:
+                days = [(dt.date.fromisoformat(t.value), t.n) for t in parts["d"]]
+                values["date"] = max(days, key=lambda d: d[1])[0]  # max keeps the first of equals
+                values["date_min"], values["date_max"] = min(d for d, _ in days), max(d for d, _ in days)
+                values["week"] = fuse.iso_week(values["date"])
+            if parts["l"]:
+                names: Counter = Counter()
+                for t in parts["l"]:
+                    names[t.value.get("name")] += t.n
+                best = min((t.value for t in parts["l"]),
+                           key=lambda loc: (_PRECISION_RANK.get(loc.get("precision"), 4), -names[loc.get("name")]))
+                values.update(location_name=best.get("name"), lat=best.get("lat"), lon=best.get("lon"),
+                              precision=best.get("precision"), country=best.get("country"))
+            by_columns.setdefault(tuple(values), []).append(values)
+        for rows in by_columns.values():
+            self.conn.execute(_UPDATE_EVENT, rows)
 
-    def _summarise(self, event_id: int) -> None:
-        """Recompute the rest of an event's summary from its tallies: claimants
-        in order of first appearance (independent ones when there are any),
-        the figures of every claim, the evidence of its first mention."""
+    def _summarise(self, event_ids: list[int]) -> None:
+        """Recompute the rest of these events' summaries from their tallies:
+        claimants in order of first appearance (independent ones when there
+        are any), the figures of every claim, the evidence of the first
+        mention (the first that tallied claimants: every mention does)."""
         conn = self.conn
-        parts = self._tallies.read(conn, event_id, "sc")
-        if not parts["s"]:  # every mention tallies its claimants: none, no mention (merged away)
-            return
-        independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
-        claimants = [c for t in independent for c in t.value[0]]
-        summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
-                                 for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
-        conn.execute(_UPDATE_EVENT, dict(
-            b_id=event_id, sources=list(dict.fromkeys(claimants)), n_sources=len(set(claimants)),
-            figures={k: v.as_dict() for k, v in summary.items()},
-            disputed=any(v.disputed for v in summary.values()), fatalities=fuse.fatalities(summary),
-            evidence=conn.execute(_FIRST_EVIDENCE, {"event": event_id}).scalar(), updated_at=utcnow()))
+        rows = []
+        for event_id, parts in self._tallies.read(conn, event_ids, "sc").items():
+            if not parts["s"]:  # claims without mentions: cannot be, but then nothing to say
+                continue
+            independent = [t for t in parts["s"] if t.value[1]] or parts["s"]
+            claimants = [c for t in independent for c in t.value[0]]
+            summary = fuse.summarise(fuse.Claim(key, value, qualifier, source, independent, t.n)
+                                     for t in parts["c"] for key, value, qualifier, source, independent in [t.value])
+            rows.append(dict(
+                b_id=event_id, sources=list(dict.fromkeys(claimants)), n_sources=len(set(claimants)),
+                figures={k: v.as_dict() for k, v in summary.items()},
+                disputed=any(v.disputed for v in summary.values()), fatalities=fuse.fatalities(summary),
+                evidence=parts["s"][0].first, updated_at=utcnow()))
+        if rows:
+            evidence = dict(conn.execute(_EVIDENCE, {"mentions": [r["evidence"] for r in rows]}).all())
+            for r in rows:
+                r["evidence"] = evidence[r["evidence"]]
+            conn.execute(_UPDATE_EVENT, rows)
 
 
 @dataclass
@@ -287,7 +297,7 @@ _COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).va
 _SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
                         _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
 _ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
-_FIRST_EVIDENCE = select(_M.evidence).where(_M.event_id == bindparam("event")).order_by(_M.id).limit(1)
+_EVIDENCE = select(_M.id, _M.evidence).where(_M.id.in_(bindparam("mentions", expanding=True)))
 
 
 @functools.cache
@@ -300,12 +310,17 @@ def _insert_article(dialect: str) -> Any:
 
 
 @functools.cache
-def _block_query(has_country: bool, has_week: bool) -> Any:
+def _block_query(has_country: bool, has_week: bool, dated: bool) -> Any:
     """The live events of a mention's fusion block: same type, same country
     (or none), weeks around its day (or none), with the columns matching reads;
-    built once per shape."""
+    for a dated mention, only undated events and those within the day slack
+    (the others could not match); built once per shape."""
     q = select(_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
                _E.date_max, _E.actors)
     q = q.where(_E.type == bindparam("type"), _E.merged_into.is_(None))
     q = q.where(_E.country == bindparam("country")) if has_country else q.where(_E.country.is_(None))
-    return q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
+    q = q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
+    if dated:
+        q = q.where(or_(_E.date_min.is_(None),
+                        and_(_E.date_min <= bindparam("latest"), _E.date_max >= bindparam("earliest"))))
+    return q
