@@ -114,8 +114,8 @@ class Loader:
         if exc is None:
             self.commit()
         elif self._open is not None:
-            stack, self._open, self._writer, self._then, self._stored = self._open, None, None, [], 0
-            stack.__exit__(exc_type, exc, tb)  # rolled back and forgotten; the exception goes on
+            self._close().__exit__(exc_type, exc, tb)  # rolled back and forgotten; the exception goes on
+            self._then = []
 
     def add(self, article: Article, records: Sequence[EventRecord],
             signatures: Optional[Sequence[tuple[int, int, bytes]]] = None,
@@ -142,11 +142,16 @@ class Loader:
     def commit(self) -> None:
         """Commit the open batch, then run its callbacks."""
         if self._open is not None:
-            stack, self._open, self._writer, self._stored = self._open, None, None, 0
-            stack.close()
+            self._close().close()
         then, self._then = self._then, []
         for callback in then:
             callback()
+
+    def _close(self) -> contextlib.ExitStack:
+        """The open batch's transaction and index block, to end; the loader is left without a batch."""
+        stack, self._open, self._writer, self._stored = self._open, None, None, 0
+        assert stack is not None
+        return stack
 
 
 def load_index(store: Store) -> NearDuplicates:

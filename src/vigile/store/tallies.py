@@ -61,6 +61,11 @@ def row(event_id: int, part: str, value: Any, first: int, n: int = 1) -> dict:
             "value": encoded, "n": n, "first_id": first}
 
 
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's ``insert``, the one with ``on_conflict_do_*`` (SQLite and PostgreSQL alike)."""
+    return (sqlite if dialect == "sqlite" else postgresql).insert
+
+
 def of_mention(event_id: int, mention_id: int, date: Optional[str], location: Optional[dict],
                actors: Sequence[str], claimants: Sequence[str], independent: bool) -> list[dict]:
     """The tally rows one mention adds to its event (parts without a value add nothing)."""
@@ -87,7 +92,7 @@ class Tallies:
 
     def __init__(self, dialect: str) -> None:
         least = func.min if dialect == "sqlite" else func.least
-        insert = (sqlite if dialect == "sqlite" else postgresql).insert
+        insert = upsert_insert(dialect)
 
         def counted_in(ins: Any) -> Any:
             """``ins``, adding to the tally a value already has."""
@@ -118,7 +123,7 @@ class Tallies:
         conn.execute(self._fold, {"keep": keep, "other": other})
         conn.execute(self._drop, {"other": other})
 
-    def read(self, conn: Connection, event_ids: Sequence[int], parts: str = "dlasc") -> dict[int, dict[str, list[Tally]]]:
+    def read(self, conn: Connection, event_ids: Sequence[int], parts: str) -> dict[int, dict[str, list[Tally]]]:
         """Some events' tallies of these ``parts`` (letters), each part in order
         of first telling; one query for them all. An event without any is absent."""
         statement = self._reads.get(parts)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from vigile import fuse
@@ -305,8 +304,7 @@ def _insert_article(dialect: str) -> Any:
     """INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING id: no row back
     means the text is stored already, without an error that would abort a
     PostgreSQL transaction (and with it the batch)."""
-    insert = (sqlite if dialect == "sqlite" else postgresql).insert
-    return insert(ArticleRow.__table__).on_conflict_do_nothing(index_elements=[_A.content_hash]).returning(_A.id)
+    return tallies.upsert_insert(dialect)(ArticleRow.__table__).on_conflict_do_nothing(index_elements=[_A.content_hash]).returning(_A.id)
 
 
 @functools.cache
