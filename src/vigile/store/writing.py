@@ -150,7 +150,7 @@ class Writer:
             params["earliest"] = mention.date - dt.timedelta(days=fuse.DAY_SLACK)
         generic = generic_actors()
         block = _block_query(bool(country), anchor is not None, mention.date is not None)
-        scored = sorted(((cost, row.id, row) for row in conn.execute(block, params)
+        scored = sorted(((cost, row.id, row) for row in conn.execute(block, params).all()
                          if (cost := fuse.match_cost(_spot_of_event(row), report, generic)) is not None),
                         key=lambda t: (t[0], t[1]))
         if not scored:
