@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import resource
 import shutil
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throughput import corpus  # noqa: E402
 
-from vigile.distributed import ShardStats, _worker_pipeline, extract_shard, ingest_distributed  # noqa: E402
+from vigile.distributed import ShardStats, _worker_pipeline, extract_shard, ingest_distributed, local_cluster  # noqa: E402
 from vigile.store import Store  # noqa: E402
 
 
@@ -60,12 +59,10 @@ def _warm() -> None:
 
 def phase1(files: list[str], workers: int, out: Path) -> tuple[float, float, list[ShardStats]]:
     """(start-up seconds — cluster and model loads —, extraction seconds on warm workers, shard reports)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         client.run(_warm)
         t1 = time.perf_counter()
         futures = client.map(extract_shard, files, [str(out / f"{i}.parquet") for i in range(len(files))])

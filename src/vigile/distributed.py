@@ -56,6 +56,24 @@ from vigile.store import Store, content_hash
 
 #: Task attempts beyond the first: enough for a flaky download or a lost worker.
 RETRIES = 2
+#: Dask settings for the workers of a local cluster, measured with bench/scale.py.
+#: The nanny's default ``MALLOC_TRIM_THRESHOLD_=65536`` fixes glibc's mmap
+#: threshold, so every large array spaCy allocates is mapped and unmapped again:
+#: extraction took 79 CPU-ms per article instead of 65 on one worker, and two
+#: workers on two cores went 1.86x as fast as one instead of 1.96x. The
+#: statistical profiler (a stack sample every 10 ms, for the dashboard's
+#: Profile page) costs another 4 %. Workers of a
+#: cluster the user runs take these settings from their own environment
+#: (docs/cluster.md).
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                 "distributed.worker.profile.enabled": False}
+#: The driver's batches (:class:`vigile.ingest.Loader`): a backfill favours fewer,
+#: larger transactions over how soon a reader sees new articles (``vigile
+#: ingest``: 64 articles or 1 s). An event many articles of a batch tell is
+#: summarised once per batch: phase 2 alone took 7.9 CPU-ms per article at 256
+#: against 8.8 at 64, for the same database.
+LOAD_BATCH_ARTICLES = 256
+LOAD_BATCH_SECONDS = 5.0
 #: Articles per Parquet row group, and per extraction chunk: bounds worker and driver memory.
 ROWS_PER_GROUP = 512
 
@@ -365,16 +383,25 @@ def _failed(summary: IngestSummary, on_error: Callable[[str], None], message: st
 def _client(scheduler: Optional[str], workers: int) -> Iterator[Any]:
     """A client of the given scheduler, or of a local cluster of single-threaded
     worker processes (spaCy holds the GIL: processes, not threads, scale)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         with Client(scheduler) as client:
             yield client
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)  # errors: on_error
-    with cluster, Client(cluster) as client:
+    with local_cluster(workers, logging.CRITICAL) as cluster, Client(cluster) as client:  # errors: on_error
         yield client
+
+
+def local_cluster(workers: int, log_level: int = logging.ERROR) -> Any:
+    """A ``LocalCluster`` of single-threaded worker processes on 127.0.0.1,
+    with :data:`WORKER_CONFIG` (so the bench measures what ``--workers`` runs)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", silence_logs=log_level)
 
 
 @contextlib.contextmanager
@@ -421,7 +448,7 @@ def ingest_distributed(inputs: Sequence[str], store: Store, *, scheduler: Option
     summary.shards_done = summary.shards_resumed = len(shards) - len(todo)
     extracted = work.extracted()
     ready: dict[int, bool] = {i: True for i, s in enumerate(todo) if s.key in extracted}  # i → loadable
-    loader = Loader(store, load_index(store))
+    loader = Loader(store, load_index(store), batch=LOAD_BATCH_ARTICLES, seconds=LOAD_BATCH_SECONDS)
     console = Console(stderr=True)
     position = 0
 
