@@ -168,6 +168,7 @@ def test_kill_9_driver_then_resume(scheduler, tmp_path):
 
 
 def _worker_settings() -> tuple:
+    """(MALLOC_TRIM_THRESHOLD_, profiler on?) of the process it runs in."""
     import dask
     return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled")
 
@@ -176,12 +177,11 @@ def test_local_workers_run_without_malloc_trim_or_profiler():
     """`--workers` starts processes without the nanny's MALLOC_TRIM_THRESHOLD_
     (20 % of extraction time in bench/scale.py) and without the profiler, and
     leaves the driver's own environment and Dask config as they were."""
-    import dask
     from distributed import Client
 
     from vigile.distributed import local_cluster
 
-    before = (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"))
+    before = _worker_settings()
     assert before == (None, True), "this test needs Dask's defaults in the test process"
     with local_cluster(1) as cluster, Client(cluster) as client:
         assert list(client.run(_worker_settings).values()) == [(None, False)]

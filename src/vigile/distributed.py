@@ -62,9 +62,8 @@ RETRIES = 2
 #: extraction took 79 CPU-ms per article instead of 65 on one worker, and two
 #: workers on two cores went 1.86x as fast as one instead of 1.96x. The
 #: statistical profiler (a stack sample every 10 ms, for the dashboard's
-#: Profile page) costs another 4 %. Workers of a
-#: cluster the user runs take these settings from their own environment
-#: (docs/cluster.md).
+#: Profile page) costs another 4 %. Workers of a cluster the user runs take
+#: these settings from their own Dask config (docs/cluster.md).
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                  "distributed.worker.profile.enabled": False}
 #: The driver's batches (:class:`vigile.ingest.Loader`): a backfill favours fewer,
