@@ -292,3 +292,40 @@ def test_articles_indexed_in_a_failed_block_are_forgotten() -> None:
     with before.tentative():  # a block that ends well keeps what it indexed
         before.add("paragraph", paragraph)
     assert "paragraph" in {p.other_id for p in before.check("probe", paragraph).passages}
+
+
+def test_storing_checks_without_naming_holders_and_gets_the_same_verdict() -> None:
+    """``passages=False`` (what storing an article uses) skips the passages but
+    keeps the copy decision, the containment and the repeated spans."""
+    nd = NearDuplicates()
+    for i, text in enumerate((CONVOY, WIRE, REEDIT)):
+        nd.add(f"a{i}", text)
+    for text in (WIRE, REEDIT, PORT_SUDAN, CONVOY + "\nUne phrase ajoutée par la rédaction, assez longue pour compter."):
+        full, short = nd.check("new", text), nd.check("new", text, passages=False)
+        assert short.passages == [] and full.passages
+        assert (short.duplicate_of, short.containment, short.spans()) == \
+            (full.duplicate_of, full.containment, sorted({(p.start, p.end) for p in full.passages}))
+
+
+def test_lsh_bands_find_the_candidates_datasketch_finds() -> None:
+    """The index cuts its own LSH bands (vigile.dedup docstring says why); for
+    the same signatures they must propose exactly what datasketch's MinHashLSH does."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    from vigile.dedup import _Bands
+
+    nd = NearDuplicates()
+    texts = [WIRE, REEDIT, CONVOY, PORT_SUDAN, _text(HEADLINE, [o for o, _ in SUDAN_BACKGROUND], ADDED_PAR)]
+    rows = {sig: np.frombuffer(sig, dtype="<u4") for i, text in enumerate(texts)
+            for _, _, sig in nd.signatures(f"t{i}", text)}
+    ours, theirs = _Bands(0.5, 128), MinHashLSH(threshold=0.5, num_perm=128)
+    for sig, values in rows.items():
+        ours.insert(sig, ours.keys(values[None])[0])
+        theirs.insert(sig, MinHash(num_perm=128, hashvalues=values, scheme="affine32"), check_duplication=False)
+    probes = [np.frombuffer(sig, dtype="<u4") for i, text in enumerate(texts + [_text("Autre titre", ADDED_PAR)])
+              for _, _, sig in NearDuplicates().signatures(f"p{i}", text.replace("a", "o", 3))]
+    for values in list(rows.values()) + probes:
+        assert ours.query(ours.keys(values[None])[0]) == set(theirs.query(MinHash(num_perm=128, hashvalues=values, scheme="affine32")))
+    found = [len(ours.query(ours.keys(v[None])[0])) for v in probes]
+    assert any(found) and not all(n == len(rows) for n in found)  # some hits, not everything

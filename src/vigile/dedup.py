@@ -1,4 +1,4 @@
-"""Near-duplicate articles and repeated passages, with MinHash LSH (datasketch).
+"""Near-duplicate articles and repeated passages, with MinHash (datasketch) and LSH bands.
 
 Conflict news is heavily syndicated: the same wire story comes back under
 several mastheads, lightly re-edited, and two different articles often share
@@ -20,9 +20,19 @@ keep a sentence pair above ``threshold=0.5`` through about one word edit per
 20 words (5-word shingles, one per 25, missed realistic wire re-edits with a
 new headline and two edits in a sentence): the index finds lightly re-edited
 passages, not paraphrases. The
-LSH bands (25 x 5 at 0.5) make the threshold soft: a pair of Jaccard 0.5 is
-a candidate 55 % of the time, 0.6 87 %, 0.7 99 %; candidates are then kept
-only if their estimated Jaccard reaches ``threshold``.
+LSH bands (25 x 5 at 0.5, datasketch's choice for the threshold) make the
+threshold soft: a pair of Jaccard 0.5 is a candidate 55 % of the time, 0.6
+87 %, 0.7 99 %; candidates are then kept only if their estimated Jaccard
+reaches ``threshold``.
+
+The bands are indexed here (:class:`_Bands`), not by datasketch's
+``MinHashLSH``, which finds the same candidates (a band collides when its
+values are equal either way) but takes one ``MinHash`` object per query and
+hashes its bands one at a time: the index is queried once per sentence of
+every article stored, from packed signatures, in the one sequential step of a
+distributed run, where rebuilding a ``MinHash`` and byte-swapping 25 slices
+per sentence were 15 % of the driver's time (profiled). Here the band keys of
+all of an article's sentences are cut in one numpy pass.
 
 Signatures are stored packed: ``num_perm`` uint32 hash values per sentence
 (datasketch's ``affine32`` scheme), i.e. **512 bytes per sentence** at
@@ -83,11 +93,12 @@ class DuplicateReport:
 
     duplicate_of: str | None  # an earlier article this one is a copy of, else None
     containment: float  # share of this article's sentences found in earlier articles
-    passages: list[SharedPassage]
+    passages: list[SharedPassage]  # empty when checked with ``passages=False``
+    repeated: tuple[tuple[int, int], ...] = ()  # the char spans of the repeated sentences, in text order
 
     def spans(self) -> list[tuple[int, int]]:
         """The char spans of the new text that repeat earlier articles, each once, in text order."""
-        return sorted({(p.start, p.end) for p in self.passages})
+        return list(self.repeated)
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,47 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+class _Bands:
+    """LSH over packed signatures: ``b`` bands of ``r`` values, each band a
+    dict from its values (as bytes) to the keys of the signatures that have
+    them. Two signatures are candidates when they share one band."""
+
+    def __init__(self, threshold: float, num_perm: int) -> None:
+        params = MinHashLSH(threshold=threshold, num_perm=num_perm)  # datasketch's optimal (b, r)
+        self.b, self.r = params.b, params.r
+        self._tables: list[dict[bytes, set[bytes]]] = [{} for _ in range(self.b)]
+        self._band = np.dtype((np.void, self.r * _DTYPE.itemsize))
+
+    def keys(self, signatures: np.ndarray) -> list[list[bytes]]:
+        """The band keys of each row of ``signatures`` (n, num_perm), cut in one pass."""
+        n = len(signatures)
+        if not n:
+            return []
+        cut = np.ascontiguousarray(signatures[:, :self.b * self.r]).view(self._band).reshape(n, self.b)
+        return cut.tolist()  # a void element comes back as bytes
+
+    def insert(self, key: bytes, bands: list[bytes]) -> None:
+        for table, band in zip(self._tables, bands):
+            if (held := table.get(band)) is None:
+                table[band] = {key}
+            else:
+                held.add(key)
+
+    def remove(self, key: bytes, bands: list[bytes]) -> None:
+        for table, band in zip(self._tables, bands):
+            held = table[band]
+            held.discard(key)
+            if not held:
+                del table[band]
+
+    def query(self, bands: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for table, band in zip(self._tables, bands):
+            if (held := table.get(band)) is not None:
+                found |= held
+        return found
+
+
 class NearDuplicates:
     """An in-memory index of articles, queried for copies and repeated passages.
 
@@ -144,9 +196,9 @@ class NearDuplicates:
     repeated sentence (see :class:`DuplicateReport`).
 
     Memory: the packed signatures take ``4 * num_perm`` bytes per sentence,
-    but datasketch's in-memory ``MinHashLSH`` costs far more: at
-    ``threshold=0.5`` it keeps 25 bands of 5 values, each a bytes key and a
-    Python set in a dict, about 9 KB per *distinct* sentence (a verbatim copy
+    but the LSH bands cost far more: at ``threshold=0.5`` there are 25 bands
+    of 5 values, each a bytes key and a Python set in a dict, about 10 KB per
+    *distinct* sentence, as with datasketch's ``MinHashLSH`` (a verbatim copy
     adds 16 bytes to its holders' arrays). Measured before that
     deduplication: ~200 KB of RSS per 2,000-character article of distinct
     sentences (20 sentences), so ~2 GB per 10,000 indexed articles; the
@@ -172,9 +224,9 @@ class NearDuplicates:
         # it. The LSH and the similarity then cost once per distinct
         # signature, and counting holders is one numpy pass over int arrays,
         # not a Python loop over every copy.
-        self._sentence_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._sentence_lsh = _Bands(threshold, num_perm)
         self._holders: dict[bytes, tuple[array, array]] = {}  # signature -> (ranks, rows)
-        self._doc_lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._doc_lsh = _Bands(threshold, num_perm)
         self._doc_holders: dict[bytes, array] = {}  # document signature -> ranks
         self._ids: list[str] = []  # rank -> article id (insertion order breaks ties deterministically)
         self._rank: dict[str, int] = {}
@@ -199,11 +251,6 @@ class NearDuplicates:
         m.update_batch(shingles)
         return m.hashvalues.astype(_DTYPE)
 
-    def _as_minhash(self, values: np.ndarray) -> MinHash:
-        """A MinHash around stored values, for the LSH (which reads only the values)."""
-        return MinHash(seed=_SEED, hashvalues=values, permutations=self._template.permutations,
-                       scheme=_SCHEME)
-
     def _sketch(self, article_id: str, text: str) -> _Sketch:
         if self._last is not None and self._last[0] == article_id and self._last[1] == text:
             return self._last[2]
@@ -224,20 +271,24 @@ class NearDuplicates:
 
     # -- public API --------------------------------------------------------
 
-    def check(self, article_id: str, text: str) -> DuplicateReport:
+    def check(self, article_id: str, text: str, passages: bool = True) -> DuplicateReport:
         """Compare ``text`` with every article added so far, without adding it.
 
         An article already indexed under ``article_id`` is not compared with
         itself, so that re-checking a stored article reports other copies only.
+        With ``passages=False`` the report names no earlier holder (storing
+        needs only the repeated spans: :meth:`DuplicateReport.spans`), which
+        saves building up to ``max_sources`` passages per repeated sentence.
         """
         sketch = self._sketch(article_id, text)
         own = self._rank.get(article_id, -1)
         n = len(sketch.spans)
-        passages: list[SharedPassage] = []
+        shared: list[SharedPassage] = []
+        repeated: list[tuple[int, int]] = []
         holding: list[np.ndarray] = []  # per matched sentence: the ranks of the other articles holding it
-        for i in range(n):
+        for i, bands in enumerate(self._sentence_lsh.keys(sketch.sentences)):
             # LSH candidates are approximate: keep only estimates above the threshold.
-            keys = [(sim, key) for key in self._sentence_lsh.query(self._as_minhash(sketch.sentences[i]))
+            keys = [(sim, key) for key in self._sentence_lsh.query(bands)
                     if (sim := self._similarity(sketch.sentences[i], np.frombuffer(key, dtype=_DTYPE)))
                     >= self.threshold]
             if not keys:
@@ -247,16 +298,19 @@ class NearDuplicates:
                 continue
             holding.append(ranks)
             start, end = int(sketch.spans[i, 0]), int(sketch.spans[i, 1])
-            for rank, row, sim in zip(ranks[:self.max_sources].tolist(), rows[:self.max_sources].tolist(),
-                                      sims[:self.max_sources].tolist()):
-                a, b = self._spans[rank][row]
-                passages.append(SharedPassage(start, end, self._ids[rank], int(a), int(b), sim))
+            repeated.append((start, end))
+            if passages:
+                for rank, row, sim in zip(ranks[:self.max_sources].tolist(), rows[:self.max_sources].tolist(),
+                                          sims[:self.max_sources].tolist()):
+                    a, b = self._spans[rank][row]
+                    shared.append(SharedPassage(start, end, self._ids[rank], int(a), int(b), sim))
         counts = (np.bincount(np.concatenate(holding), minlength=len(self._ids)) if holding
                   else np.zeros(0, dtype=np.int64))
         return DuplicateReport(
             duplicate_of=self._copied_from(own, sketch, counts),
             containment=len(holding) / n if n else 0.0,
-            passages=passages,
+            passages=shared,
+            repeated=tuple(repeated),
         )
 
     def _best_holders(self, keys: list[tuple[float, bytes]], own: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -357,7 +411,7 @@ class NearDuplicates:
         the last first: each is the last holder of what it added."""
         for rank in range(len(self._ids) - 1, mark - 1, -1):
             sketch = self._journal[rank - mark]
-            for values in sketch.sentences:
+            for values, bands in zip(sketch.sentences, self._sentence_lsh.keys(sketch.sentences)):
                 key = values.tobytes()
                 held = self._holders.get(key)
                 if held is None or held[0][-1] != rank:  # a sentence the article repeats: gone already
@@ -366,14 +420,14 @@ class NearDuplicates:
                 held[1].pop()
                 if not held[0]:
                     del self._holders[key]
-                    self._sentence_lsh.remove(key)
+                    self._sentence_lsh.remove(key, bands)
             if sketch.doc is not None:
                 key = sketch.doc.tobytes()
                 held = self._doc_holders[key]
                 held.pop()
                 if not held:
                     del self._doc_holders[key]
-                    self._doc_lsh.remove(key)
+                    self._doc_lsh.remove(key, self._doc_lsh.keys(sketch.doc[None])[0])
             del self._rank[self._ids.pop()]
             self._spans.pop()
 
@@ -391,7 +445,7 @@ class NearDuplicates:
         """
         if sketch.doc is not None:
             docs = []
-            for key in self._doc_lsh.query(self._as_minhash(sketch.doc)):
+            for key in self._doc_lsh.query(self._doc_lsh.keys(sketch.doc[None])[0]):
                 sim = self._similarity(sketch.doc, np.frombuffer(key, dtype=_DTYPE))
                 first = next((r for r in self._doc_holders[key][:2] if r != own), None)
                 if sim >= self.threshold and first is not None:
@@ -412,12 +466,14 @@ class NearDuplicates:
         self._ids.append(article_id)
         self._rank[article_id] = rank
         self._spans.append(sketch.spans)
+        bands = None  # cut once the article has a sentence new to the index
         for row, values in enumerate(sketch.sentences):
             key = values.tobytes()
             holders = self._holders.get(key)
             if holders is None:
                 self._holders[key] = (array("q", [rank]), array("q", [row]))
-                self._sentence_lsh.insert(key, self._as_minhash(values), check_duplication=False)
+                bands = bands or self._sentence_lsh.keys(sketch.sentences)
+                self._sentence_lsh.insert(key, bands[row])
             elif holders[0][-1] != rank:  # a sentence an article repeats is held at its first row
                 holders[0].append(rank)
                 holders[1].append(row)
@@ -426,6 +482,6 @@ class NearDuplicates:
             held = self._doc_holders.get(key)
             if held is None:
                 self._doc_holders[key] = array("q", [rank])
-                self._doc_lsh.insert(key, self._as_minhash(sketch.doc), check_duplication=False)
+                self._doc_lsh.insert(key, self._doc_lsh.keys(sketch.doc[None])[0])
             else:
                 held.append(rank)

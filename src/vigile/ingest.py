@@ -76,7 +76,7 @@ def store_one(writer: Writer, index: NearDuplicates, article: Article, records: 
     extracted on a cluster (which hashed the text already: ``signatures``)."""
     if signatures is not None:
         index.remember(article.id, article.text, signatures)
-    report = index.check(article.id, article.text)
+    report = index.check(article.id, article.text, passages=False)
     signatures = index.signatures(article.id, article.text)
     added = writer.add(article, records, duplicate_of=int(report.duplicate_of) if report.duplicate_of else None,
                        containment=report.containment, shared=report.spans(), signatures=signatures)
