@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 
 from fusion_corpus import ARTICLES, EXPECTED
@@ -171,6 +172,49 @@ def test_an_event_told_many_times_is_summarised_from_its_distinct_values(db_url)
         rows = dict(conn.execute(select(EventTally.part, func.count()).group_by(EventTally.part)).all())
     assert rows == {"d": 1, "l": 1, "s": 2, "c": 2}
     assert sum(c["value"] == 12 for c in store.event(event["id"])["claims"]) == 30  # every claim kept
+    store.close()
+
+
+def _shelling(text: str, actors: list[str], killed: int | None = None, start: int = 0):
+    """A shelling of Alep on 2016-12-13 by ``actors``, told at ``start`` of ``text``."""
+    from vigile.schema import EventRecord, Figure, Location
+
+    return EventRecord(type="shelling", date="2016-12-13", evidence=text[start:], evidence_start=start,
+                       evidence_end=len(text), actors=actors,
+                       location=Location(name="Alep", mention="Alep", country="SY", lat=36.2, lon=37.16,
+                                         precision="city"),
+                       figures={"killed": Figure(value=killed, qualifier="exact")} if killed else {})
+
+
+def test_a_mention_fitting_two_events_that_are_one_merges_them_with_the_article_so_far(db_url):
+    """Two reports of one shelling blame different actors, so they start as
+    two events; a third names both, joins the first, which now fits the second.
+    A fourth article tells it twice: its first mention joins the first event,
+    its second (no actor) fits both equally, so they merge — with the fourth
+    article's first mention and claim moved along and counted once."""
+    store = Store(db_url)
+    texts = ["Alep a été pilonnée mardi par l'armée syrienne.", "Alep a été pilonnée mardi par l'aviation russe.",
+             "L'armée syrienne et l'aviation russe ont pilonné Alep mardi.",
+             "L'armée syrienne a pilonné Alep mardi, tuant 5 civils. Le bombardement a fait 7 morts, dit l'OSDH."]
+    actors = [["Syrian Army"], ["Russia"], ["Syrian Army", "Russia"]]
+    for i, (text, who) in enumerate(zip(texts, actors)):
+        assert store.add(Article(id=f"a{i}", text=text, source=f"Outlet {i}", published="2016-12-14"),
+                         [_shelling(text, who)]).status == "added"
+    assert store.counts()["events"] == 2
+    last = texts[3]
+    added = store.add(Article(id="a3", text=last, source="Outlet 3", published="2016-12-14"),
+                      [_shelling(last, ["Syrian Army"], killed=5), _shelling(last, [], 7, last.index("Le "))])
+    assert added.status == "added"
+    [event] = store.events(limit=None)
+    assert event["n_articles"] == 4  # the fourth article once, though it told the event twice
+    assert event["actors"] == ["Syrian Army", "Russia"]
+    full = store.event(event["id"])
+    assert sorted(c["value"] for c in full["claims"]) == [5, 7]
+    assert {(c["value"], c["source"]) for c in full["claims"]} == {(5, "Outlet 3"), (7, "Outlet 3")}
+    assert (full["figures"]["killed"]["low"], full["figures"]["killed"]["high"]) == (7, 7)  # a source's highest
+    merged = [e for e in store.changes(dt.datetime(1970, 1, 1))["events"] if e["change"] == "merged"]
+    assert [e["merged_into"] for e in merged] == [event["id"]]
+    assert store.event(merged[0]["id"])["id"] == event["id"]  # the old id resolves
     store.close()
 
 

@@ -20,7 +20,7 @@ import math
 import statistics
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 PLACE_KM = 30.0
 REGION_KM = 150.0
@@ -33,9 +33,9 @@ APPROX_SPREAD = 0.10
 _COARSE = {"region", "country"}
 
 
-@dataclass(frozen=True)
-class Spot:
-    """Where and when a report or an event is, for matching."""
+class Spot(NamedTuple):
+    """Where and when a report or an event is, for matching (a named tuple:
+    fusing a mention builds one per event of its block, millions per run)."""
 
     type: str
     name: Optional[str]

@@ -1,8 +1,9 @@
 """The write path: articles stored, their mentions fused into events, many articles per transaction.
 
 A :class:`Writer` works inside one open transaction (:meth:`vigile.store.Store.writing`):
-each :meth:`~Writer.add` stores an article's row, mentions and claims, fuses
-each mention into an event and writes its near-duplicate signatures; the
+each :meth:`~Writer.add` fuses an article's mentions into events and stores
+its row, mentions and claims (a statement each for all its mentions, all its
+claims), and :meth:`~Writer.finish` the batch's near-duplicate signatures; the
 transaction commits once for the whole batch, so a crash leaves every article
 of a batch or none of them, and a re-run completes the job (a stored text is
 known by its content hash).
@@ -69,6 +70,7 @@ class Writer:
         self._tallies = counts
         self._insert_article = _insert_article(conn.dialect.name)
         self._due: dict[int, None] = {}  # events told in this batch whose summary is not computed yet
+        self._signatures: list[dict] = []  # the batch's near-duplicate signatures, written by finish()
 
     def add(self, article: Article, records: Sequence[EventRecord], duplicate_of: Optional[int] = None,
             containment: float = 0.0, shared: Sequence[tuple[int, int]] = (),
@@ -87,51 +89,64 @@ class Writer:
             containment=containment, ingested_at=utcnow())]).scalar()
         if article_id is None:
             return Added(None, "known")
-        claimant_of_outlet = article.source or article.url or f"article {article.id}"
         touched: dict[int, None] = {}  # the events this article joined, in order
-        writing = _Article()
+        writing = _Article(article_id, article.source or article.url or f"article {article.id}")
         for rec in records:
             independent = duplicate_of is None and not any(a <= rec.evidence_start < b for a, b in shared)
             mention = _Mention(type=rec.type, date=rec.date,
                                location=rec.location.model_dump() if rec.location else None,
                                actors=list(rec.actors), sources=list(rec.sources))
             event_id = self._fuse(mention, article.published, writing)
-            mention_id = conn.execute(_INSERT_MENTION, [dict(
-                article_id=article_id, event_id=event_id, type=rec.type, date=rec.date,
-                location=mention.location, actors=mention.actors, sources=mention.sources,
-                figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
-                evidence_start=rec.evidence_start, evidence_end=rec.evidence_end,
-                independent=independent)]).scalar_one()
+            writing.mentions.append((event_id, rec, mention, independent))
             if event_id not in writing.told:
                 writing.told.add(event_id)
                 writing.new_article.add(event_id)
-            writing.tallies += tallies.of_mention(event_id, mention_id, rec.date.isoformat() if rec.date else None,
-                                                  mention.location, mention.actors,
-                                                  mention.sources or [claimant_of_outlet], independent)
-            if rec.figures:
-                source = mention.sources[0] if mention.sources else claimant_of_outlet
-                claims = [dict(event_id=event_id, mention_id=mention_id, article_id=article_id, key=key,
-                               value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
-                          for key, fig in rec.figures.items()]
-                claim_ids = conn.execute(_INSERT_CLAIM, claims).scalars().all()
-                writing.tallies += [tallies.of_claim(event_id, claim_id, c["key"], c["value"], c["qualifier"],
-                                                     c["source"], independent)
-                                    for claim_id, c in zip(claim_ids, claims)]
             touched[event_id] = None
+        self._write_mentions(writing)
         self._tallies.add(conn, writing.tallies)
         if writing.new_article:
             conn.execute(_COUNT_ARTICLE, [{"b_id": e} for e in writing.new_article])
         self._refresh_spots(list(touched))  # one merged away meanwhile has no tallies left: left alone
         self._due.update(touched)
-        if signatures:
-            conn.execute(_INSERT_SIGNATURE, [dict(article_id=article_id, start=a, end=b, signature=sig)
-                                             for a, b, sig in signatures])
+        self._signatures += [dict(article_id=article_id, start=a, end=b, signature=sig) for a, b, sig in signatures]
         return Added(article_id, "added", list(touched))
 
     def finish(self) -> None:
-        """Summarise every event the batch told: the last step before the commit."""
+        """Summarise every event the batch told and write its signatures (one
+        statement for the batch; nothing reads them before the commit): the
+        last step before the commit."""
         self._summarise(list(self._due))
         self._due.clear()
+        if self._signatures:
+            self.conn.execute(_INSERT_SIGNATURE, self._signatures)
+            self._signatures = []
+
+    def _write_mentions(self, writing: "_Article") -> None:
+        """Insert the article's mentions fused so far, then their claims (a
+        statement each for all of them), and queue their tally rows."""
+        if not writing.mentions:
+            return
+        conn = self.conn
+        mention_ids = conn.execute(_INSERT_MENTION, [dict(
+            article_id=writing.article_id, event_id=event_id, type=rec.type, date=rec.date,
+            location=mention.location, actors=mention.actors, sources=mention.sources,
+            figures={k: v.model_dump() for k, v in rec.figures.items()}, evidence=rec.evidence,
+            evidence_start=rec.evidence_start, evidence_end=rec.evidence_end, independent=independent)
+            for event_id, rec, mention, independent in writing.mentions]).scalars().all()
+        told = [(event_id, rec, mention, independent, mention_id,
+                 mention.sources[0] if mention.sources else writing.outlet)  # who says its figures
+                for (event_id, rec, mention, independent), mention_id in zip(writing.mentions, mention_ids)]
+        claims = [dict(event_id=event_id, mention_id=mention_id, article_id=writing.article_id, key=key,
+                       value=fig.value, qualifier=fig.qualifier, source=source, independent=independent)
+                  for event_id, rec, _, independent, mention_id, source in told for key, fig in rec.figures.items()]
+        claim_ids = iter(conn.execute(_INSERT_CLAIM, claims).scalars().all() if claims else ())
+        for event_id, rec, mention, independent, mention_id, source in told:  # in the order of one at a time
+            writing.tallies += tallies.of_mention(event_id, mention_id, rec.date.isoformat() if rec.date else None,
+                                                  mention.location, mention.actors,
+                                                  mention.sources or [writing.outlet], independent)
+            writing.tallies += [tallies.of_claim(event_id, next(claim_ids), key, fig.value, fig.qualifier, source,
+                                                 independent) for key, fig in rec.figures.items()]
+        writing.mentions.clear()
 
     def _fuse(self, mention: "_Mention", published: Optional[dt.date], writing: "_Article") -> int:
         """The event a new mention belongs to: the best compatible one in its
@@ -175,7 +190,8 @@ class Writer:
     def _merge(self, keep: int, other: int, writing: "_Article") -> None:
         """Fold event ``other`` into ``keep``; ``other`` stays as a pointer so its id still resolves."""
         conn = self.conn
-        self._tallies.add(conn, writing.tallies)  # this article's tallies so far, before they move
+        self._write_mentions(writing)  # this article's mentions and tallies so far, before they move
+        self._tallies.add(conn, writing.tallies)
         writing.tallies = []
         if other in self._due:  # the pointer keeps the summary it had when merged
             self._summarise([other])
@@ -252,6 +268,10 @@ class Writer:
 class _Article:
     """What storing one article has done so far that fusion must know."""
 
+    article_id: int
+    outlet: str  # the claimant of what the article does not attribute
+    # mentions fused, not inserted yet: (event id, record, mention, independent)
+    mentions: list[tuple[int, EventRecord, "_Mention", bool]] = field(default_factory=list)
     told: set[int] = field(default_factory=set)  # events it has a mention in: n_articles counts it once
     new_article: set[int] = field(default_factory=set)  # events whose n_articles it has yet to bump
     tallies: list[dict] = field(default_factory=list)  # tally rows not yet written (one upsert per article)
@@ -276,15 +296,16 @@ def _spot_of_mention(m: _Mention) -> fuse.Spot:
 
 
 def _spot_of_event(e: Any) -> fuse.Spot:
-    """The spot of an event row (of :func:`_block_query` or :data:`_SPOT_OF_EVENT`)."""
-    return fuse.Spot(type=e.type, name=e.location_name, country=e.country, lat=e.lat, lon=e.lon, precision=e.precision,
-                     date_min=e.date_min, date_max=e.date_max, actors=tuple(e.actors or ()))
+    """The spot of an event row (:data:`_SPOT_COLUMNS`, of :func:`_block_query`
+    or :data:`_SPOT_OF_EVENT`): by position, the columns being the Spot's fields
+    in order (a block has millions of rows per run; a name lookup on a Row costs)."""
+    return fuse.Spot(*e[1:9], tuple(e[9] or ()))
 
 
 # Statements of the write path, built once: on the Core tables, so that no
 # ORM bookkeeping runs for rows that are only ever inserted.
 _M, _C, _A, _E = MentionRow.__table__.c, ClaimRow.__table__.c, ArticleRow.__table__.c, EventRow.__table__.c
-_INSERT_MENTION = MentionRow.__table__.insert().returning(_M.id)
+_INSERT_MENTION = MentionRow.__table__.insert().returning(_M.id, sort_by_parameter_order=True)
 _INSERT_CLAIM = ClaimRow.__table__.insert().returning(_C.id, sort_by_parameter_order=True)
 _INSERT_SIGNATURE = PassageSignature.__table__.insert()
 _MOVE_MENTIONS = update(MentionRow.__table__).where(_M.event_id == bindparam("other")).values(
@@ -293,8 +314,10 @@ _MOVE_CLAIMS = update(ClaimRow.__table__).where(_C.event_id == bindparam("other"
 _INSERT_EVENT = EventRow.__table__.insert().returning(_E.id)
 _UPDATE_EVENT = update(EventRow.__table__).where(_E.id == bindparam("b_id"))
 _COUNT_ARTICLE = update(EventRow.__table__).where(_E.id == bindparam("b_id")).values(n_articles=_E.n_articles + 1)
-_SPOT_OF_EVENT = select(_E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
-                        _E.date_max, _E.actors).where(_E.id == bindparam("b_id"))
+#: an event's id, then what fusion matches on, in the order of fuse.Spot's fields (_spot_of_event)
+_SPOT_COLUMNS = (_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
+                 _E.date_max, _E.actors)
+_SPOT_OF_EVENT = select(*_SPOT_COLUMNS).where(_E.id == bindparam("b_id"))
 _ARTICLES_OF_EVENT = select(func.count(func.distinct(_M.article_id))).where(_M.event_id == bindparam("event"))
 _EVIDENCE = select(_M.id, _M.evidence).where(_M.id.in_(bindparam("mentions", expanding=True)))
 
@@ -313,9 +336,7 @@ def _block_query(has_country: bool, has_week: bool, dated: bool) -> Any:
     (or none), weeks around its day (or none), with the columns matching reads;
     for a dated mention, only undated events and those within the day slack
     (the others could not match); built once per shape."""
-    q = select(_E.id, _E.type, _E.location_name, _E.country, _E.lat, _E.lon, _E.precision, _E.date_min,
-               _E.date_max, _E.actors)
-    q = q.where(_E.type == bindparam("type"), _E.merged_into.is_(None))
+    q = select(*_SPOT_COLUMNS).where(_E.type == bindparam("type"), _E.merged_into.is_(None))
     q = q.where(_E.country == bindparam("country")) if has_country else q.where(_E.country.is_(None))
     q = q.where(_E.week.in_(bindparam("weeks", expanding=True)) if has_week else _E.week.is_(None))
     if dated:
