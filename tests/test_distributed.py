@@ -168,23 +168,27 @@ def test_kill_9_driver_then_resume(scheduler, tmp_path):
 
 
 def _worker_settings() -> tuple:
-    """(MALLOC_TRIM_THRESHOLD_, profiler on?) of the process it runs in."""
+    """(MALLOC_TRIM_THRESHOLD_, profiler on?, tick, memory check) of the process it runs in."""
     import dask
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled")
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"),
+            dask.config.get("distributed.admin.tick.interval"),
+            dask.config.get("distributed.worker.memory.monitor-interval"))
 
 
-def test_local_workers_run_without_malloc_trim_or_profiler():
+def test_local_workers_run_without_malloc_trim_profiler_or_fast_polling():
     """`--workers` starts processes without the nanny's MALLOC_TRIM_THRESHOLD_
-    (20 % of extraction time in bench/scale.py) and without the profiler, and
-    leaves the driver's own environment and Dask config as they were."""
+    (20 % of extraction time in bench/scale.py), without the profiler and with
+    the event-loop tick and memory checks at 1 s, and leaves the driver's own
+    environment and Dask config as they were."""
     from distributed import Client
 
     from vigile.distributed import local_cluster
 
     before = _worker_settings()
-    assert before == (None, True), "this test needs Dask's defaults in the test process"
+    assert before == (None, True, "20ms", "100ms"), "this test needs Dask's defaults in the test process"
     with local_cluster(1) as cluster, Client(cluster) as client:
-        assert list(client.run(_worker_settings).values()) == [(None, False)]
+        assert list(client.run(_worker_settings).values()) == [(None, False, "1s", "1s")]
+        assert cluster.scheduler.periodic_callbacks["tick"].callback_time == 1000  # the scheduler's, in ms
     assert _worker_settings() == before
 
 
