@@ -300,7 +300,8 @@ def test_storing_checks_without_naming_holders_and_gets_the_same_verdict() -> No
     nd = NearDuplicates()
     for i, text in enumerate((CONVOY, WIRE, REEDIT)):
         nd.add(f"a{i}", text)
-    for text in (WIRE, REEDIT, PORT_SUDAN, CONVOY + "\nUne phrase ajoutée par la rédaction, assez longue pour compter."):
+    extended = CONVOY + "\nUne phrase ajoutée par la rédaction, assez longue pour compter."
+    for text in (WIRE, REEDIT, PORT_SUDAN, extended):
         full, short = nd.check("new", text), nd.check("new", text, passages=False)
         assert short.passages == [] and full.passages
         assert (short.duplicate_of, short.containment, short.spans()) == \
@@ -321,11 +322,12 @@ def test_lsh_bands_find_the_candidates_datasketch_finds() -> None:
             for _, _, sig in nd.signatures(f"t{i}", text)}
     ours, theirs = _Bands(0.5, 128), MinHashLSH(threshold=0.5, num_perm=128)
     for sig, values in rows.items():
-        ours.insert(sig, ours.keys(values[None])[0])
+        ours.insert(sig, ours.keys_of(values))
         theirs.insert(sig, MinHash(num_perm=128, hashvalues=values, scheme="affine32"), check_duplication=False)
     probes = [np.frombuffer(sig, dtype="<u4") for i, text in enumerate(texts + [_text("Autre titre", ADDED_PAR)])
               for _, _, sig in NearDuplicates().signatures(f"p{i}", text.replace("a", "o", 3))]
     for values in list(rows.values()) + probes:
-        assert ours.query(ours.keys(values[None])[0]) == set(theirs.query(MinHash(num_perm=128, hashvalues=values, scheme="affine32")))
-    found = [len(ours.query(ours.keys(v[None])[0])) for v in probes]
+        assert ours.query(ours.keys_of(values)) == \
+            set(theirs.query(MinHash(num_perm=128, hashvalues=values, scheme="affine32")))
+    found = [len(ours.query(ours.keys_of(v))) for v in probes]
     assert any(found) and not all(n == len(rows) for n in found)  # some hits, not everything

@@ -164,6 +164,10 @@ class _Bands:
         cut = np.ascontiguousarray(signatures[:, :self.b * self.r]).view(self._band).reshape(n, self.b)
         return cut.tolist()  # a void element comes back as bytes
 
+    def keys_of(self, signature: np.ndarray) -> list[bytes]:
+        """The band keys of one signature (num_perm,)."""
+        return self.keys(signature[None])[0]
+
     def insert(self, key: bytes, bands: list[bytes]) -> None:
         for table, band in zip(self._tables, bands):
             if (held := table.get(band)) is None:
@@ -427,7 +431,7 @@ class NearDuplicates:
                 held.pop()
                 if not held:
                     del self._doc_holders[key]
-                    self._doc_lsh.remove(key, self._doc_lsh.keys(sketch.doc[None])[0])
+                    self._doc_lsh.remove(key, self._doc_lsh.keys_of(sketch.doc))
             del self._rank[self._ids.pop()]
             self._spans.pop()
 
@@ -445,7 +449,7 @@ class NearDuplicates:
         """
         if sketch.doc is not None:
             docs = []
-            for key in self._doc_lsh.query(self._doc_lsh.keys(sketch.doc[None])[0]):
+            for key in self._doc_lsh.query(self._doc_lsh.keys_of(sketch.doc)):
                 sim = self._similarity(sketch.doc, np.frombuffer(key, dtype=_DTYPE))
                 first = next((r for r in self._doc_holders[key][:2] if r != own), None)
                 if sim >= self.threshold and first is not None:
@@ -482,6 +486,6 @@ class NearDuplicates:
             held = self._doc_holders.get(key)
             if held is None:
                 self._doc_holders[key] = array("q", [rank])
-                self._doc_lsh.insert(key, self._doc_lsh.keys(sketch.doc[None])[0])
+                self._doc_lsh.insert(key, self._doc_lsh.keys_of(sketch.doc))
             else:
                 held.append(rank)

@@ -327,7 +327,8 @@ def _insert_article(dialect: str) -> Any:
     """INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING id: no row back
     means the text is stored already, without an error that would abort a
     PostgreSQL transaction (and with it the batch)."""
-    return tallies.upsert_insert(dialect)(ArticleRow.__table__).on_conflict_do_nothing(index_elements=[_A.content_hash]).returning(_A.id)
+    insert = tallies.upsert_insert(dialect)
+    return insert(ArticleRow.__table__).on_conflict_do_nothing(index_elements=[_A.content_hash]).returning(_A.id)
 
 
 @functools.cache
